@@ -1,0 +1,208 @@
+package org.infrakit4j.file;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.InstancePlugin;
+import org.infrakit4j.spi.PropertiesExample;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.infrakit4j.spi.VendorInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Instances as JSON files in a directory: the embedded default plugin, needing nothing installed. Properties must
+ * be a JSON object (or null) and are stored as given; Init, LogicalID and Attachments are recorded.
+ */
+public final class FileInstancePlugin implements InstancePlugin, PropertiesExample, VendorInfo.Source,
+        AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FileInstancePlugin.class);
+    private static final int STRIPES = 64;
+
+    private final FileInstanceStore store;
+    /** Provisions of one LogicalID are serialized so a retried call finds the first one's instance. */
+    private final Object[] logicalIdLocks = new Object[STRIPES];
+    /** Label and Destroy of one instance are serialized so a Label never brings back a destroyed instance. */
+    private final Object[] instanceLocks = new Object[STRIPES];
+
+    private FileInstancePlugin(FileInstanceStore store) {
+        this.store = store;
+        for (int i = 0; i < STRIPES; i++) {
+            logicalIdLocks[i] = new Object();
+            instanceLocks[i] = new Object();
+        }
+    }
+
+    /** Opens the plugin on a directory (created 0700 if missing); fails if another process holds it. */
+    public static FileInstancePlugin open(Path dir) throws IOException {
+        return new FileInstancePlugin(FileInstanceStore.open(dir));
+    }
+
+    public Path directory() {
+        return store.directory();
+    }
+
+    @Override
+    public RawJson exampleProperties() {
+        return new RawJson("{\"exampleString\":\"a_string\",\"exampleBool\":true,\"exampleInt\":1}");
+    }
+
+    @Override
+    public VendorInfo vendorInfo() {
+        return new VendorInfo("infrakit4j-instance-file", org.infrakit4j.rpc.BuildInfo.version(), "https://github.com/infrakit4j");
+    }
+
+    @Override
+    public void validate(RawJson properties) {
+        if (properties.isNull()) {
+            return;
+        }
+        try (JsonParser p = FileJson.MAPPER.createParser(properties.json())) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                throw InstanceException.invalid("", "must be a JSON object, got " + kind(t));
+            }
+        } catch (IOException e) {
+            throw InstanceException.invalid("", "is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static String kind(JsonToken t) {
+        if (t == null) {
+            return "nothing";
+        }
+        return switch (t) {
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            default -> t.asString();
+        };
+    }
+
+    @Override
+    public InstanceId provision(Spec spec) {
+        validate(spec.properties());
+        if (spec.logicalId().isEmpty()) {
+            return create(spec);
+        }
+        String logicalId = spec.logicalId().get();
+        synchronized (logicalIdLocks[Math.floorMod(logicalId.hashCode(), STRIPES)]) {
+            for (FileInstance existing : store.all()) {
+                if (logicalId.equals(existing.logicalId())) {
+                    if (existing.tags().equals(spec.tags()) || existing.spec().tags().equals(spec.tags())) {
+                        LOG.atInfo().addKeyValue("instance", existing.id()).addKeyValue("logicalId", logicalId)
+                                .log("provision retried: returning the existing instance");
+                        return new InstanceId(existing.id());
+                    }
+                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
+                            + " is held by instance " + existing.id() + " with other tags");
+                }
+            }
+            return create(spec);
+        }
+    }
+
+    private InstanceId create(Spec spec) {
+        FileInstance instance = FileInstance.create(store.newId(), spec, Instant.now());
+        try {
+            store.put(instance);
+        } catch (IOException e) {
+            throw new InstanceException(ErrorCode.BACKEND_ERROR, "cannot write instance file in "
+                    + store.directory() + ": " + e.getMessage(), e);
+        }
+        return new InstanceId(instance.id());
+    }
+
+    @Override
+    public void label(InstanceId instance, Map<String, String> labels) {
+        synchronized (instanceLock(instance)) {
+            FileInstance latest = store.get(instance.value());
+            if (latest == null) {
+                throw InstanceException.notFound(instance);
+            }
+            Map<String, String> merged = new HashMap<>(latest.tags());
+            merged.putAll(labels);
+            try {
+                store.put(latest.withTags(merged, Instant.now()));
+            } catch (IOException e) {
+                throw new InstanceException(ErrorCode.BACKEND_ERROR, "cannot write instance file of " + instance
+                        + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private Object instanceLock(InstanceId id) {
+        return instanceLocks[Math.floorMod(id.value().hashCode(), STRIPES)];
+    }
+
+    @Override
+    public void destroy(InstanceId instance, DestroyContext context) {
+        try {
+            boolean removed;
+            synchronized (instanceLock(instance)) {
+                removed = store.remove(instance.value());
+            }
+            if (removed) {
+                LOG.atInfo().addKeyValue("instance", instance).addKeyValue("reason", context.reason())
+                        .log("destroyed");
+            } else {
+                LOG.atDebug().addKeyValue("instance", instance).log("destroy: no such instance, nothing to do");
+            }
+        } catch (IOException e) {
+            throw new InstanceException(ErrorCode.BACKEND_ERROR, "cannot delete instance file of " + instance
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
+        List<Description> out = new ArrayList<>();
+        for (FileInstance i : store.all()) {
+            if (Description.matches(i.tags(), tags)) {
+                Description d = i.description();
+                out.add(properties ? d.withProperties(propertiesOf(i)) : d);
+            }
+        }
+        return out;
+    }
+
+    /** What Describe shows with Properties: the provisioned Properties, Init, Attachments and timestamps. */
+    private static RawJson propertiesOf(FileInstance i) {
+        ObjectNode node = FileJson.MAPPER.createObjectNode();
+        try {
+            node.set("Properties", FileJson.MAPPER.readTree(i.spec().properties().json()));
+            node.put("Init", i.spec().init());
+            if (i.spec().attachments().isEmpty()) {
+                node.putNull("Attachments");
+            } else {
+                var list = node.putArray("Attachments");
+                i.spec().attachments().forEach(a -> list.addObject().put("ID", a.id()).put("Type", a.type()));
+            }
+            node.put("Created", i.created().toString());
+            node.put("Updated", i.updated().toString());
+            return new RawJson(FileJson.MAPPER.writer().without(
+                    com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
+        } catch (IOException e) {
+            throw new InstanceException(ErrorCode.INTERNAL, "cannot encode properties of " + i.id(), e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        store.close();
+    }
+}

@@ -1,0 +1,53 @@
+package org.infrakit4j.file;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.rpc.PluginDirectory;
+import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.InstancePlugin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code infrakit-instance-file}: serves {@link FileInstancePlugin} on the socket {@code instance-file}. */
+@Command(name = "infrakit-instance-file", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
+        description = "InfraKit instance plugin keeping instances as JSON files in a directory.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
+            "2:bad command line", "3:could not start (socket in use, directory locked or unusable)"})
+public final class FileMain implements Callable<Integer> {
+    static final String DEFAULT_NAME = "instance-file";
+
+    @Mixin
+    PluginLauncher.Options common;
+
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "Directory of instance files, created 0700 if missing "
+                    + "(default: $INFRAKIT_HOME/instance-file, else ~/.infrakit/instance-file).")
+    Path dir;
+
+    public static void main(String[] args) {
+        System.exit(PluginLauncher.execute(new FileMain(), args));
+    }
+
+    @Override
+    public Integer call() throws PluginLauncher.StartupException {
+        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
+    }
+
+    Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {
+        Path where = dir != null ? dir : defaultDir(System.getenv());
+        try {
+            return Map.of("", FileInstancePlugin.open(where));
+        } catch (IOException e) {
+            throw new PluginLauncher.StartupException(e.getMessage(), e);
+        }
+    }
+
+    static Path defaultDir(Map<String, String> env) {
+        return PluginDirectory.infrakitHome(env).resolve("instance-file");
+    }
+}

@@ -1,0 +1,33 @@
+package org.infrakit4j.rpc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+
+/** The version of this build, for {@code --version}, vendor info and logs. */
+public final class BuildInfo implements CommandLine.IVersionProvider {
+    private static final String VERSION = load();
+
+    public static String version() {
+        return VERSION;
+    }
+
+    private static String load() {
+        try (InputStream in = BuildInfo.class.getResourceAsStream("build.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "dev");
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+
+    @Override
+    public String[] getVersion() {
+        return new String[] {"infrakit4j " + VERSION + " (Instance SPI 0.6.0 and 0.6.1), Java "
+                + System.getProperty("java.version")};
+    }
+}

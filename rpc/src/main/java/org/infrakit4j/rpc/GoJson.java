@@ -1,0 +1,187 @@
+package org.infrakit4j.rpc;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
+import org.infrakit4j.spi.RawJson;
+
+/**
+ * JSON as Go's encoding/json writes it (wire-protocol.md §2.1): compact, map keys in byte order, {@code <>&} and
+ * U+2028/U+2029 escaped as six-character unicode escapes, only {@code \" \\ \n \r \t} as short escapes. Raw JSON (Properties) is
+ * re-emitted token by token, which compacts it, keeps member order and keeps the exact text of every number.
+ */
+public final class GoJson {
+    /** Go sorts map keys by their UTF-8 bytes, which is code point order (not Java's UTF-16 order). */
+    public static final Comparator<String> KEY_ORDER = GoJson::compareCodePoints;
+
+    static final JsonFactory FACTORY = new JsonFactoryBuilder()
+            .characterEscapes(new GoEscapes())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+            .build();
+
+    private GoJson() {
+    }
+
+    /** Writes raw JSON text compacted and Go-escaped; fails on text that is not exactly one JSON value. */
+    public static void writeRaw(JsonGenerator out, RawJson raw) throws IOException {
+        try (JsonParser in = FACTORY.createParser(raw.json())) {
+            if (in.nextToken() == null) {
+                throw new IOException("empty JSON text");
+            }
+            copyValue(in, out);
+            if (in.nextToken() != null) {
+                throw new IOException("trailing data after JSON value");
+            }
+        }
+    }
+
+    /** Copies the value at the parser's current token, keeping numbers' exact text. */
+    static void copyValue(JsonParser in, JsonGenerator out) throws IOException {
+        int depth = 0;
+        do {
+            JsonToken t = in.currentToken();
+            switch (t) {
+                case START_OBJECT -> {
+                    out.writeStartObject();
+                    depth++;
+                }
+                case START_ARRAY -> {
+                    out.writeStartArray();
+                    depth++;
+                }
+                case END_OBJECT -> {
+                    out.writeEndObject();
+                    depth--;
+                }
+                case END_ARRAY -> {
+                    out.writeEndArray();
+                    depth--;
+                }
+                case FIELD_NAME -> out.writeFieldName(in.currentName());
+                case VALUE_STRING -> out.writeString(in.getText());
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> out.writeNumber(in.getText());
+                case VALUE_TRUE -> out.writeBoolean(true);
+                case VALUE_FALSE -> out.writeBoolean(false);
+                case VALUE_NULL -> out.writeNull();
+                default -> throw new IOException("unexpected JSON token " + t);
+            }
+            if (depth > 0 && in.nextToken() == null) {
+                throw new IOException("unexpected end of JSON");
+            }
+        } while (depth > 0);
+    }
+
+    /** Captures the value at the parser's current token as compact raw JSON, numbers kept exactly. */
+    public static RawJson readRaw(JsonParser p) throws IOException {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = FACTORY.createGenerator(buffer)) {
+            copyValue(p, g);
+        }
+        return new RawJson(buffer.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Compacts raw JSON text (validating it) into a {@link RawJson}. */
+    public static RawJson compact(String json) throws IOException {
+        if (json == null || json.isBlank()) {
+            throw new IOException("empty JSON text");
+        }
+        return new RawJson(toText(out -> writeRaw(out, new RawJson(json))));
+    }
+
+    /** Writes a string map with keys in Go order, or {@code null} when empty (Go's nil map). */
+    public static void writeStringMap(JsonGenerator out, Map<String, String> map) throws IOException {
+        if (map.isEmpty()) {
+            out.writeNull();
+            return;
+        }
+        Map<String, String> sorted = new TreeMap<>(KEY_ORDER);
+        sorted.putAll(map);
+        out.writeStartObject();
+        for (Map.Entry<String, String> e : sorted.entrySet()) {
+            out.writeStringField(e.getKey(), e.getValue());
+        }
+        out.writeEndObject();
+    }
+
+    /** Something that writes JSON. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(JsonGenerator out) throws IOException;
+    }
+
+    public static byte[] toBytes(Writer writer) {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
+        try (JsonGenerator out = FACTORY.createGenerator(buffer)) {
+            writer.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return buffer.toByteArray();
+    }
+
+    public static String toText(Writer writer) throws IOException {
+        try {
+            return new String(toBytes(writer), StandardCharsets.UTF_8);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+
+    /** Go's string escaping (encoding/json with HTML escaping on, as json.Marshal and json.Encoder use). */
+    private static final class GoEscapes extends CharacterEscapes {
+        private final int[] ascii;
+
+        GoEscapes() {
+            ascii = CharacterEscapes.standardAsciiEscapesForJSON();
+            ascii['<'] = ESCAPE_STANDARD;
+            ascii['>'] = ESCAPE_STANDARD;
+            ascii['&'] = ESCAPE_STANDARD;
+            ascii['\b'] = ESCAPE_STANDARD; // Go of this era has no \b or \f short forms
+            ascii['\f'] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            if (ch == 0x2028) {
+                return new SerializedString("\\u2028");
+            }
+            if (ch == 0x2029) {
+                return new SerializedString("\\u2029");
+            }
+            return null;
+        }
+    }
+}

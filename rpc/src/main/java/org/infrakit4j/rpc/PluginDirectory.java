@@ -1,0 +1,160 @@
+package org.infrakit4j.rpc;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The InfraKit plugin directory (wire-protocol.md §1.1): where sockets live, how they are named, discovery of
+ * the plugins in it, and the checks a server makes before binding (path length, live or stale socket).
+ */
+public final class PluginDirectory {
+    /** Linux sun_path holds 108 bytes including the terminating NUL. */
+    public static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    private final Path dir;
+
+    public PluginDirectory(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    /** {@code $INFRAKIT_PLUGINS_DIR}, else {@code $INFRAKIT_HOME/plugins}, else {@code ~/.infrakit/plugins}. */
+    public static PluginDirectory fromEnvironment() {
+        return new PluginDirectory(resolve(System.getenv()));
+    }
+
+    static Path resolve(Map<String, String> env) {
+        String plugins = env.get("INFRAKIT_PLUGINS_DIR");
+        if (plugins != null && !plugins.isEmpty()) {
+            return Path.of(plugins);
+        }
+        return infrakitHome(env).resolve("plugins");
+    }
+
+    /** {@code $INFRAKIT_HOME}, else {@code ~/.infrakit}. */
+    public static Path infrakitHome(Map<String, String> env) {
+        String home = env.get("INFRAKIT_HOME");
+        if (home != null && !home.isEmpty()) {
+            return Path.of(home);
+        }
+        return Path.of(System.getProperty("user.home"), ".infrakit");
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    /** The socket of a plugin name {@code lookup[/type]}: the part before the first slash names the file. */
+    public Path socketOf(String name) {
+        return dir.resolve(lookupOf(name));
+    }
+
+    public static String lookupOf(String name) {
+        int slash = name.indexOf('/');
+        return slash < 0 ? name : name.substring(0, slash);
+    }
+
+    /** The sub-type of a plugin name: what follows the first slash, or "" when there is none. */
+    public static String typeOf(String name) {
+        int slash = name.indexOf('/');
+        return slash < 0 ? "" : name.substring(slash + 1);
+    }
+
+    /** Creates the directory if needed and makes it 0700, so only its owner reaches the sockets. */
+    public void ensureExists() throws IOException {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    /**
+     * Makes {@code socket} ready to bind: checks the path length, removes a stale socket (nobody listening),
+     * and fails when a live plugin holds it or the name is taken by something that is not a socket.
+     */
+    public static void prepareToBind(Path socket) throws IOException {
+        int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SOCKET_PATH_BYTES) {
+            throw new IOException("socket path is " + bytes + " bytes, over the unix limit of "
+                    + MAX_SOCKET_PATH_BYTES + ": " + socket + " (use a shorter --plugins-dir or --name)");
+        }
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!isSocket(socket)) {
+            throw new IOException(socket + " exists and is not a socket; refusing to replace it");
+        }
+        if (isLive(socket)) {
+            throw new IOException("another plugin is already serving " + socket + owner(socket));
+        }
+        Files.deleteIfExists(socket);
+    }
+
+    private static String owner(Path socket) {
+        Path pidFile = pidFileOf(socket);
+        try {
+            String pid = Files.readString(pidFile).trim();
+            return " (process " + pid + ", from " + pidFile + ")";
+        } catch (IOException e) {
+            return " (no pid file at " + pidFile + ")";
+        }
+    }
+
+    /** Whether a process accepts connections on the socket. */
+    public static boolean isLive(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (ConnectException e) {
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static Path pidFileOf(Path socket) {
+        return socket.resolveSibling(socket.getFileName() + ".pid");
+    }
+
+    static boolean isSocket(Path p) {
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == 0140000;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The plugins in the directory as InfraKit's discovery sees them: every socket by its file name, and every
+     * {@code <name>.listen} file holding a {@code tcp://host:port} address.
+     */
+    public Map<String, String> discover() throws IOException {
+        Map<String, String> found = new TreeMap<>();
+        if (!Files.isDirectory(dir)) {
+            return found;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String name = p.getFileName().toString();
+                if (isSocket(p)) {
+                    found.put(name, "unix://" + p);
+                } else if (name.endsWith(".listen") && Files.isRegularFile(p)) {
+                    String url = Files.readString(p).trim();
+                    if (url.startsWith("tcp://")) {
+                        found.put(name.substring(0, name.length() - ".listen".length()), url);
+                    }
+                }
+            }
+        }
+        return found;
+    }
+}

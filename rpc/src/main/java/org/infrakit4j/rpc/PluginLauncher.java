@@ -1,0 +1,157 @@
+package org.infrakit4j.rpc;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.infrakit4j.spi.InstancePlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * The start-up every plugin's {@code main} shares: the common flags (a picocli mixin), logging, socket set-up,
+ * serving until SIGTERM/SIGINT, and the documented exit codes.
+ *
+ * <p>Exit codes: {@value #EXIT_OK} clean stop; {@value #EXIT_FAILURE} failure while serving;
+ * {@value #EXIT_USAGE} bad command line; {@value #EXIT_STARTUP} could not start (socket in use, path too long,
+ * directory or backend configuration unusable).
+ */
+public final class PluginLauncher {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_STARTUP = 3;
+
+    /** The flags every plugin takes; add to a command with {@code @Mixin}. */
+    public static final class Options {
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "Plugin name: the socket file in the plugins directory (default: ${DEFAULT-VALUE}).")
+        String name;
+
+        @Option(names = "--plugins-dir", paramLabel = "DIR",
+                description = "Socket directory (default: $INFRAKIT_PLUGINS_DIR, else $INFRAKIT_HOME/plugins, "
+                        + "else ~/.infrakit/plugins).")
+        Path pluginsDir;
+
+        @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+                description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+        String logLevel;
+
+        @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+                description = "text or json (default: ${DEFAULT-VALUE}).")
+        LogFormat logFormat;
+
+        @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "4194304",
+                description = "Largest request body accepted, in bytes (default: ${DEFAULT-VALUE}).")
+        long maxBody;
+
+        @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10",
+                description = "How long calls in flight may finish after SIGTERM (default: ${DEFAULT-VALUE}).")
+        int stopTimeoutSeconds;
+
+        public String name() {
+            return name;
+        }
+
+        public Path pluginsDir() {
+            return pluginsDir;
+        }
+    }
+
+    /** Log output formats. */
+    public enum LogFormat { text, json }
+
+    /** A plugin that cannot start: bad configuration or an unusable backend setting; exit code 3. */
+    public static final class StartupException extends Exception {
+        public StartupException(String message) {
+            super(message);
+        }
+
+        public StartupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Builds the plugins to serve once flags are parsed and logging is set up. */
+    @FunctionalInterface
+    public interface PluginFactory {
+        /** @return the plugins by sub-type; key "" is the default plugin */
+        Map<String, InstancePlugin> create() throws StartupException;
+    }
+
+    private PluginLauncher() {
+    }
+
+    /** Parses {@code args} into {@code command} (a picocli command whose call() invokes {@link #serve}). */
+    public static int execute(Object command, String... args) {
+        CommandLine cli = new CommandLine(command);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("error: " + e.getMessage());
+            return e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE;
+        });
+        cli.setExitCodeExceptionMapper(e -> e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
+        return cli.execute(args);
+    }
+
+    /**
+     * Serves the plugins until SIGTERM or SIGINT, then stops gracefully and returns {@link #EXIT_OK}.
+     *
+     * @throws StartupException when the socket or the plugins cannot be set up
+     */
+    public static int serve(Options options, String defaultName, PluginFactory factory) throws StartupException {
+        LogSetup.configure(options.logLevel, options.logFormat.name());
+        Logger log = LoggerFactory.getLogger(PluginLauncher.class);
+        String name = options.name == null ? defaultName : options.name;
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            throw new StartupException("invalid plugin name " + name + ": it must be a plain file name");
+        }
+        PluginDirectory dir = options.pluginsDir == null ? PluginDirectory.fromEnvironment()
+                : new PluginDirectory(options.pluginsDir);
+        try {
+            dir.ensureExists();
+        } catch (IOException e) {
+            throw new StartupException("cannot create the plugins directory " + dir.path() + ": " + e, e);
+        }
+        Map<String, InstancePlugin> plugins = factory.create();
+        PluginServer.Config config = PluginServer.Config.of(dir.socketOf(name))
+                .withMaxBody(options.maxBody)
+                .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds));
+        PluginServer server;
+        try {
+            server = PluginServer.start(config, plugins);
+        } catch (IOException e) {
+            closeAll(plugins);
+            throw new StartupException(e.getMessage(), e);
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("stopping");
+        server.close();
+        closeAll(plugins);
+        log.info("stopped");
+        return EXIT_OK;
+    }
+
+    private static void closeAll(Map<String, InstancePlugin> plugins) {
+        for (InstancePlugin p : plugins.values()) {
+            if (p instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LoggerFactory.getLogger(PluginLauncher.class).atWarn().setCause(e).log("error closing plugin");
+                }
+            }
+        }
+    }
+}

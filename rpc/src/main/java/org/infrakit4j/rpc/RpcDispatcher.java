@@ -1,0 +1,359 @@
+package org.infrakit4j.rpc;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.infrakit4j.rpc.WireSchema.Values;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstancePlugin;
+import org.infrakit4j.spi.RawJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/**
+ * Turns one JSON-RPC request body into its reply body, exactly as InfraKit's Go server does
+ * (wire-protocol.md §1.3–§1.6): envelope checks in Go's order, the {@code Handshake} and {@code Instance}
+ * services, {@code Type} routing to sub-plugins, and errors mapped once to -32000/-32600/-32700.
+ */
+public final class RpcDispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(RpcDispatcher.class);
+
+    static final int SERVER_ERROR = -32000;
+    static final int INVALID_REQUEST = -32600;
+    static final int PARSE_ERROR = -32700;
+    private static final byte[] NO_REPLY = new byte[0];
+
+    private final Map<String, InstancePlugin> plugins;
+
+    /** @param plugins the plugins by sub-type; key {@code ""} is the default (un-typed) plugin */
+    public RpcDispatcher(Map<String, InstancePlugin> plugins) {
+        if (plugins.isEmpty()) {
+            throw new IllegalArgumentException("no plugin to serve");
+        }
+        this.plugins = Map.copyOf(plugins);
+    }
+
+    /** The envelope of a request; {@code rawId} is null for a notification. */
+    private record Envelope(String version, String method, RawJson params, RawJson rawId) {
+    }
+
+    /** The reply body for a request body: JSON plus a newline, or empty for a notification. */
+    public byte[] handle(byte[] body) {
+        Envelope env;
+        try {
+            env = readEnvelope(body);
+        } catch (RpcError e) {
+            return error(RawJson.NULL, e);
+        } catch (IOException e) {
+            // Go's server sends nothing here; a reply with a null id is clearer and Go clients accept it.
+            return error(RawJson.NULL, new RpcError(PARSE_ERROR, "parse error: " + shortMessage(e), RawJson.NULL));
+        }
+        boolean notification = env.rawId == null;
+        RawJson id = notification ? RawJson.NULL : env.rawId;
+        byte[] reply;
+        try {
+            reply = call(env, id);
+        } catch (RpcError e) {
+            reply = error(id, e);
+        }
+        return notification ? NO_REPLY : reply;
+    }
+
+    /** A request length over the limit: refused before parsing. */
+    public static byte[] tooLarge(long limit) {
+        return error(RawJson.NULL, new RpcError(INVALID_REQUEST,
+                "request body exceeds the limit of " + limit + " bytes", RawJson.NULL));
+    }
+
+    private byte[] call(Envelope env, RawJson id) throws RpcError {
+        if (!"2.0".equals(env.version)) {
+            throw new RpcError(INVALID_REQUEST, "jsonrpc must be 2.0", echo(env));
+        }
+        String method = env.method == null ? "" : env.method;
+        String[] parts = method.split("\\.", -1);
+        if (parts.length != 2) {
+            throw serverError("rpc: service/method request ill-formed: " + InstanceException.quote(method));
+        }
+        return switch (parts[0]) {
+            case "Handshake" -> handshake(parts[1], method, id);
+            case "Instance" -> instance(parts[1], method, env.params, id);
+            default -> throw serverError("rpc: can't find service " + InstanceException.quote(method));
+        };
+    }
+
+    private byte[] handshake(String name, String method, RawJson id) throws RpcError {
+        GoJson.Writer result = switch (name) {
+            case "Implements" -> out -> {
+                out.writeStartObject();
+                out.writeArrayFieldStart("APIs");
+                out.writeStartObject();
+                out.writeStringField("Name", Handshake.INSTANCE);
+                out.writeStringField("Version", Handshake.VERSION_0_6_0);
+                out.writeEndObject();
+                out.writeEndArray();
+                out.writeEndObject();
+            };
+            case "Types" -> out -> {
+                out.writeStartObject();
+                out.writeObjectFieldStart("Types");
+                out.writeArrayFieldStart(Handshake.INSTANCE + "/" + Handshake.VERSION_0_6_0);
+                for (String object : objectNames()) {
+                    out.writeString(object);
+                }
+                out.writeEndArray();
+                out.writeEndObject();
+                out.writeEndObject();
+            };
+            case "Hello" -> out -> {
+                out.writeStartObject();
+                out.writeObjectFieldStart("Objects");
+                out.writeArrayFieldStart(Handshake.INSTANCE + "/" + Handshake.VERSION_0_6_1);
+                for (String object : objectNames()) {
+                    out.writeStartObject();
+                    out.writeStringField("Name", object);
+                    out.writeStringField("ProxyFor", "");
+                    out.writeEndObject();
+                }
+                out.writeEndArray();
+                out.writeEndObject();
+                out.writeEndObject();
+            };
+            default -> throw serverError("rpc: can't find method " + InstanceException.quote(method));
+        };
+        return success(id, result);
+    }
+
+    /** Object names as Handshake.Types lists them: typed names sorted, then "." for a default plugin. */
+    List<String> objectNames() {
+        List<String> names = new ArrayList<>(new TreeMap<>(plugins).keySet());
+        if (names.remove("")) {
+            names.add(".");
+        }
+        return names;
+    }
+
+    private byte[] instance(String name, String method, RawJson params, RawJson id) throws RpcError {
+        WireSchema schema = InstanceCall.PARAMS.get(name);
+        if (schema == null) {
+            throw serverError("rpc: can't find method " + InstanceException.quote(method));
+        }
+        InstanceCall call;
+        try {
+            call = InstanceCall.from(name, readParams(schema, params));
+        } catch (WireSchema.WireException e) {
+            throw new RpcError(INVALID_REQUEST, "invalid params: " + e.getMessage(), params);
+        } catch (IOException e) {
+            throw new RpcError(INVALID_REQUEST, "invalid params: " + shortMessage(e), params);
+        }
+        InstancePlugin plugin = plugins.get(call.type());
+        if (plugin == null) {
+            throw serverError("no-plugin:" + call.type());
+        }
+        long start = System.nanoTime();
+        Object outcome;
+        try {
+            outcome = call.invoke(plugin);
+        } catch (InstanceException e) {
+            logCall(call, start, e.getMessage(), Level.WARN);
+            throw serverError(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.atError().setCause(e).addKeyValue("method", call.method()).addKeyValue("type", call.type())
+                    .log("plugin failed unexpectedly");
+            throw serverError("internal error: " + e);
+        }
+        logCall(call, start, null, call instanceof InstanceCall.Describe || call instanceof InstanceCall.Validate
+                ? Level.DEBUG : Level.INFO);
+        try {
+            return success(id, out -> call.writeResult(out, outcome));
+        } catch (RuntimeException e) {
+            LOG.atError().setCause(e).addKeyValue("method", call.method()).log("could not encode the result");
+            throw serverError("internal error: could not encode the result: " + e.getMessage());
+        }
+    }
+
+    private static void logCall(InstanceCall call, long startNanos, String error, Level level) {
+        if (!LOG.isEnabledForLevel(level)) {
+            return;
+        }
+        var event = LOG.atLevel(level).addKeyValue("method", "Instance." + call.method());
+        if (!call.type().isEmpty()) {
+            event = event.addKeyValue("type", call.type());
+        }
+        if (call.instance() != null) {
+            event = event.addKeyValue("instance", call.instance());
+        }
+        event = event.addKeyValue("durationMs", (System.nanoTime() - startNanos) / 1_000_000.0);
+        if (error != null) {
+            event.addKeyValue("error", error).log("call failed");
+        } else {
+            event.log("call");
+        }
+    }
+
+    /** Params: one object, a one-element array holding it, or missing/null for the zero request. */
+    private static Values readParams(WireSchema schema, RawJson params) throws IOException,
+            WireSchema.WireException {
+        try (JsonParser p = GoJson.FACTORY.createParser(params.json())) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_ARRAY) {
+                if (p.nextToken() == JsonToken.END_ARRAY) {
+                    throw new WireSchema.WireException("params: expected an object or a one-element array");
+                }
+                Values v = schema.read(p, "");
+                if (p.nextToken() != JsonToken.END_ARRAY) {
+                    throw new WireSchema.WireException("params: expected an object or a one-element array");
+                }
+                return v;
+            }
+            return schema.read(p, "");
+        }
+    }
+
+    private static Envelope readEnvelope(byte[] body) throws IOException, RpcError {
+        try (JsonParser p = GoJson.FACTORY.createParser(body)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new JsonParseException(p, "empty body");
+            }
+            if (t == JsonToken.START_ARRAY) {
+                p.skipChildren();
+                requireEnd(p);
+                throw new RpcError(INVALID_REQUEST, "batch requests are not supported", RawJson.NULL);
+            }
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                requireEnd(p);
+                throw new RpcError(INVALID_REQUEST, "a request must be a JSON object", RawJson.NULL);
+            }
+            String version = null;
+            String method = null;
+            RawJson params = RawJson.NULL;
+            RawJson id = null;
+            String badMember = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName().toLowerCase(Locale.ROOT);
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "jsonrpc", "method" -> {
+                        String text = null;
+                        if (v == JsonToken.VALUE_STRING) {
+                            text = p.getText();
+                        } else if (v != JsonToken.VALUE_NULL) {
+                            badMember = name + ": expected a string, got " + WireSchema.describe(v);
+                            p.skipChildren();
+                        }
+                        if (name.equals("jsonrpc")) {
+                            version = text;
+                        } else {
+                            method = text;
+                        }
+                    }
+                    case "params" -> params = GoJson.readRaw(p);
+                    case "id" -> id = v == JsonToken.VALUE_NULL ? null : GoJson.readRaw(p);
+                    default -> p.skipChildren();
+                }
+            }
+            requireEnd(p);
+            if (badMember != null) {
+                throw new RpcError(INVALID_REQUEST, "invalid request: " + badMember, RawJson.NULL, id);
+            }
+            return new Envelope(version, method, params, id);
+        }
+    }
+
+    private static void requireEnd(JsonParser p) throws IOException {
+        if (p.nextToken() != null) {
+            throw new JsonParseException(p, "trailing data after the request object");
+        }
+    }
+
+    /** The version error echoes the request as Go's server struct: jsonrpc, method, params, id. */
+    private static RawJson echo(Envelope env) {
+        try {
+            return new RawJson(GoJson.toText(out -> {
+                out.writeStartObject();
+                out.writeStringField("jsonrpc", env.version == null ? "" : env.version);
+                out.writeStringField("method", env.method == null ? "" : env.method);
+                out.writeFieldName("params");
+                GoJson.writeRaw(out, env.params);
+                out.writeFieldName("id");
+                GoJson.writeRaw(out, env.rawId == null ? RawJson.NULL : env.rawId);
+                out.writeEndObject();
+            }));
+        } catch (IOException e) {
+            return RawJson.NULL;
+        }
+    }
+
+    private static byte[] success(RawJson id, GoJson.Writer result) {
+        return withNewline(GoJson.toBytes(out -> {
+            out.writeStartObject();
+            out.writeStringField("jsonrpc", "2.0");
+            out.writeFieldName("result");
+            result.write(out);
+            out.writeFieldName("id");
+            GoJson.writeRaw(out, id);
+            out.writeEndObject();
+        }));
+    }
+
+    private static byte[] error(RawJson id, RpcError e) {
+        RawJson replyId = e.id != null ? e.id : id;
+        return withNewline(GoJson.toBytes(out -> {
+            out.writeStartObject();
+            out.writeStringField("jsonrpc", "2.0");
+            out.writeObjectFieldStart("error");
+            out.writeNumberField("code", e.code);
+            out.writeStringField("message", e.getMessage());
+            out.writeFieldName("data");
+            GoJson.writeRaw(out, e.data);
+            out.writeEndObject();
+            out.writeFieldName("id");
+            GoJson.writeRaw(out, replyId);
+            out.writeEndObject();
+        }));
+    }
+
+    private static byte[] withNewline(byte[] json) {
+        byte[] out = new byte[json.length + 1];
+        System.arraycopy(json, 0, out, 0, json.length);
+        out[json.length] = '\n';
+        return out;
+    }
+
+    private static RpcError serverError(String message) {
+        return new RpcError(SERVER_ERROR, message, RawJson.NULL);
+    }
+
+    static String shortMessage(IOException e) {
+        String m = e instanceof StreamReadException s ? s.getOriginalMessage() : e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+
+    /** A JSON-RPC error reply: code, message, data, and (when known before the envelope is read) the id. */
+    private static final class RpcError extends Exception {
+        final int code;
+        final RawJson data;
+        final RawJson id;
+
+        RpcError(int code, String message, RawJson data) {
+            this(code, message, data, null);
+        }
+
+        RpcError(int code, String message, RawJson data, RawJson id) {
+            super(message, null, false, false);
+            this.code = code;
+            this.data = data;
+            this.id = id;
+        }
+    }
+
+}

@@ -1,0 +1,508 @@
+package org.infrakit4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.InstancePlugin;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conformance suite: every provider module extends it and runs it against its real backend. The plugin is
+ * served on a real unix socket and driven through the real client ({@link #plugin}) or raw HTTP ({@link #raw}).
+ * Each test uses tags unique to it, and whatever it leaves behind is destroyed afterwards.
+ */
+public abstract class InstancePluginContract {
+    protected static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Bad properties and the field path their error must name ("" for the Properties value itself). */
+    public record BadProperties(String json, String fieldPath) {
+    }
+
+    /** A plugin with fresh state, or a fresh view of a shared backend (closed after the test if closeable). */
+    protected abstract InstancePlugin createPlugin() throws Exception;
+
+    /** Properties this plugin accepts and can provision quickly. */
+    protected abstract RawJson validProperties();
+
+    /** Properties Validate must refuse, each with the field path its message names. */
+    protected abstract List<BadProperties> badProperties();
+
+    /** A spec using Init and the attachment types the provider supports; tags are added by the kit. */
+    protected abstract Spec specWithInitAndAttachments();
+
+    /** Checks in the backend that the instance was made with the spec's Init and attachments. */
+    protected abstract void assertInitAndAttachmentsApplied(InstanceId id, Spec spec) throws Exception;
+
+    /** How many provisions and destroys the concurrency tests run at once. */
+    protected int concurrentInstances() {
+        return 100;
+    }
+
+    protected Duration callTimeout() {
+        return Duration.ofSeconds(60);
+    }
+
+    protected InstancePlugin backend;
+    protected PluginHarness harness;
+    /** The plugin as a client sees it: every call crosses the socket. */
+    protected InstancePlugin plugin;
+    /** A tag pair unique to this test, put on every instance it makes. */
+    protected Map<String, String> runTag;
+
+    @BeforeEach
+    void startPlugin() throws Exception {
+        backend = createPlugin();
+        harness = PluginHarness.serve(backend, callTimeout());
+        plugin = harness.client();
+        runTag = Map.of("ik4j.test", UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    @AfterEach
+    void stopPlugin() throws Exception {
+        try {
+            if (plugin != null) {
+                for (Description d : plugin.describeInstances(runTag, false)) {
+                    plugin.destroy(d.id(), DestroyContext.TERMINATE);
+                }
+            }
+        } finally {
+            if (harness != null) {
+                harness.close();
+            }
+            if (backend instanceof AutoCloseable c) {
+                c.close();
+            }
+        }
+    }
+
+    protected Map<String, String> tags(String... pairs) {
+        Map<String, String> t = new java.util.HashMap<>(runTag);
+        for (int i = 0; i < pairs.length; i += 2) {
+            t.put(pairs[i], pairs[i + 1]);
+        }
+        return Map.copyOf(t);
+    }
+
+    protected InstanceId provision(Map<String, String> tags) {
+        return plugin.provision(Spec.of(validProperties(), tags));
+    }
+
+    protected Optional<Description> describeOne(InstanceId id) {
+        return plugin.describeInstances(runTag, false).stream().filter(d -> d.id().equals(id)).findFirst();
+    }
+
+    protected RawHttp raw() throws Exception {
+        return harness.raw();
+    }
+
+    // --- Validate ---
+
+    @Test
+    void validateAcceptsGoodProperties() {
+        plugin.validate(validProperties());
+    }
+
+    @Test
+    void validateNamesTheBadFieldPath() {
+        assertThat(badProperties()).as("the provider lists bad properties to test").isNotEmpty();
+        for (BadProperties bad : badProperties()) {
+            assertThatThrownBy(() -> plugin.validate(new RawJson(bad.json())))
+                    .as("Validate(%s)", bad.json())
+                    .isInstanceOfSatisfying(InstanceException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
+                        assertThat(e.getMessage()).contains(bad.fieldPath().isEmpty()
+                                ? "Properties:" : "Properties." + bad.fieldPath() + ":");
+                    });
+        }
+    }
+
+    @Test
+    void validateHasNoSideEffect() {
+        InstanceId before = provision(tags());
+        List<Description> all = plugin.describeInstances(Map.of(), false);
+        plugin.validate(validProperties());
+        for (BadProperties bad : badProperties()) {
+            assertThatThrownBy(() -> plugin.validate(new RawJson(bad.json())));
+        }
+        assertThat(plugin.describeInstances(Map.of(), false)).containsExactlyInAnyOrderElementsOf(all);
+        assertThat(describeOne(before)).isPresent();
+    }
+
+    // --- Provision ---
+
+    @Test
+    void provisionReturnsUniqueIdsDescribedAtOnceWithFullTags() {
+        Map<String, String> t = tags("infrakit.group", "workers", "infrakit.config_sha", "abc", "role", "w");
+        InstanceId a = provision(t);
+        InstanceId b = provision(t);
+        assertThat(a.value()).isNotBlank();
+        assertThat(b).isNotEqualTo(a);
+        List<Description> found = plugin.describeInstances(Map.of("infrakit.group", "workers",
+                "ik4j.test", runTag.get("ik4j.test")), false);
+        assertThat(found).extracting(Description::id).containsExactlyInAnyOrder(a, b);
+        for (Description d : found) {
+            assertThat(d.tags()).containsAllEntriesOf(t);
+            assertThat(d.logicalId()).isEmpty();
+        }
+    }
+
+    @Test
+    void provisionKeepsTheLogicalId() {
+        InstanceId id = plugin.provision(Spec.of(validProperties(), tags()).withLogicalId("10.0.0.7"));
+        assertThat(describeOne(id)).get().extracting(Description::logicalId).isEqualTo(Optional.of("10.0.0.7"));
+    }
+
+    @Test
+    void provisionOfTheSamePetTwiceReturnsTheSameInstance() {
+        Spec pet = Spec.of(validProperties(), tags("infrakit.group", "mgr")).withLogicalId("mgr-1");
+        InstanceId first = plugin.provision(pet);
+        assertThat(plugin.provision(pet)).isEqualTo(first);
+        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(first);
+    }
+
+    @Test
+    void provisionOfALogicalIdHeldWithOtherTagsIsAConflict() {
+        InstanceId first = plugin.provision(Spec.of(validProperties(), tags("v", "1")).withLogicalId("mgr-2"));
+        assertThatThrownBy(() -> plugin.provision(Spec.of(validProperties(), tags("v", "2"))
+                .withLogicalId("mgr-2")))
+                .isInstanceOfSatisfying(InstanceException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains(first.value());
+                });
+    }
+
+    @Test
+    void provisionAppliesInitAndAttachments() throws Exception {
+        Spec spec = specWithInitAndAttachments();
+        spec = spec.withTags(tags());
+        InstanceId id = plugin.provision(spec);
+        assertThat(describeOne(id)).isPresent();
+        assertInitAndAttachmentsApplied(id, spec);
+    }
+
+    // --- DescribeInstances ---
+
+    @Test
+    void describeMatchesAllGivenTags() {
+        InstanceId ab = provision(tags("a", "1", "b", "2"));
+        InstanceId a = provision(tags("a", "1", "b", "3"));
+        InstanceId none = provision(tags("c", "1"));
+        assertThat(plugin.describeInstances(tags("a", "1", "b", "2"), false)).extracting(Description::id)
+                .containsExactly(ab);
+        assertThat(plugin.describeInstances(tags("a", "1"), false)).extracting(Description::id)
+                .containsExactlyInAnyOrder(ab, a);
+        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id)
+                .containsExactlyInAnyOrder(ab, a, none);
+        assertThat(plugin.describeInstances(tags("a", "9"), false)).isEmpty();
+    }
+
+    @Test
+    void describeWithNoFilterReturnsEveryInstance() {
+        InstanceId a = provision(tags("x", "1"));
+        InstanceId b = provision(tags("y", "2"));
+        assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id).contains(a, b);
+    }
+
+    @Test
+    void describePropertiesOnlyWhenAsked() {
+        InstanceId id = provision(tags());
+        Description plain = plugin.describeInstances(runTag, false).get(0);
+        assertThat(plain.id()).isEqualTo(id);
+        assertThat(plain.properties()).isEqualTo(RawJson.NULL);
+        Description full = plugin.describeInstances(runTag, true).get(0);
+        assertThat(full.properties().isNull()).isFalse();
+        assertThat(full.tags()).isEqualTo(plain.tags());
+    }
+
+    // --- Label ---
+
+    @Test
+    void labelMergesTags() {
+        InstanceId id = provision(tags("keep", "k", "change", "old"));
+        plugin.label(id, Map.of("change", "new", "add", "a"));
+        assertThat(describeOne(id)).get().extracting(Description::tags)
+                .isEqualTo(tags("keep", "k", "change", "new", "add", "a"));
+        assertThat(plugin.describeInstances(tags("change", "new"), false)).extracting(Description::id)
+                .containsExactly(id);
+    }
+
+    @Test
+    void labelOfAnUnknownInstanceIsNotFound() {
+        assertThatThrownBy(() -> plugin.label(new InstanceId("no-such-instance-" + runTag.get("ik4j.test")),
+                Map.of("a", "b")))
+                .isInstanceOfSatisfying(InstanceException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    // --- Destroy ---
+
+    @Test
+    void destroyRemovesTheInstance() {
+        InstanceId id = provision(tags());
+        InstanceId other = provision(tags());
+        plugin.destroy(id, DestroyContext.TERMINATE);
+        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(other);
+    }
+
+    @Test
+    void destroyTwiceAndDestroyOfUnknownSucceed() {
+        InstanceId id = provision(tags());
+        plugin.destroy(id, DestroyContext.ROLLING_UPDATE);
+        plugin.destroy(id, DestroyContext.ROLLING_UPDATE);
+        plugin.destroy(new InstanceId("no-such-instance-" + runTag.get("ik4j.test")), DestroyContext.TERMINATE);
+        assertThat(describeOne(id)).isEmpty();
+    }
+
+    @Test
+    void destroyAcceptsBothReasonsAndAMissingContext() throws Exception {
+        InstanceId a = provision(tags());
+        InstanceId b = provision(tags());
+        InstanceId c = provision(tags());
+        plugin.destroy(a, DestroyContext.TERMINATE);
+        plugin.destroy(b, DestroyContext.ROLLING_UPDATE);
+        try (RawHttp http = raw()) {
+            JsonNode reply = JSON.readTree(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Destroy\","
+                    + "\"params\":{\"Instance\":" + JSON.writeValueAsString(c.value()) + "},\"id\":5}").body());
+            assertThat(reply.path("result").path("OK").asBoolean()).as(reply.toString()).isTrue();
+        }
+        assertThat(plugin.describeInstances(runTag, false)).isEmpty();
+    }
+
+    // --- Concurrency ---
+
+    @Test
+    void concurrentProvisionsGiveDistinctIdsAndConcurrentDestroysLeaveNone() throws Exception {
+        int n = concurrentInstances();
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<InstanceId>> made = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                made.add(pool.submit(() -> provision(tags("infrakit.group", "many"))));
+            }
+            Set<InstanceId> ids = new HashSet<>();
+            for (Future<InstanceId> f : made) {
+                ids.add(f.get(5, TimeUnit.MINUTES));
+            }
+            assertThat(ids).hasSize(n);
+            assertThat(plugin.describeInstances(tags("infrakit.group", "many"), false))
+                    .extracting(Description::id).containsExactlyInAnyOrderElementsOf(ids);
+            List<Future<?>> gone = new ArrayList<>();
+            for (InstanceId id : ids) {
+                gone.add(pool.submit(() -> plugin.destroy(id, DestroyContext.TERMINATE)));
+            }
+            for (Future<?> f : gone) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+            assertThat(plugin.describeInstances(runTag, false)).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // --- The socket ---
+
+    @Test
+    void socketIsOwnerOnlyInAnOwnerOnlyDirectory() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(harness.socket())))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(harness.directory())))
+                .isEqualTo("rwx------");
+    }
+
+    @Test
+    void handshakeOffersBothGenerations() throws Exception {
+        try (RawHttp http = raw()) {
+            assertThat(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Handshake.Implements\",\"params\":{},\"id\":1}")
+                    .text()).isEqualTo("{\"jsonrpc\":\"2.0\",\"result\":{\"APIs\":[{\"Name\":\"Instance\","
+                    + "\"Version\":\"0.6.0\"}]},\"id\":1}\n");
+            assertThat(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Handshake.Types\",\"params\":{},\"id\":2}")
+                    .text()).isEqualTo("{\"jsonrpc\":\"2.0\",\"result\":{\"Types\":{\"Instance/0.6.0\":[\".\"]}},"
+                    + "\"id\":2}\n");
+            assertThat(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Handshake.Hello\",\"params\":{},\"id\":3}")
+                    .text()).isEqualTo("{\"jsonrpc\":\"2.0\",\"result\":{\"Objects\":{\"Instance/0.6.1\":"
+                    + "[{\"Name\":\".\",\"ProxyFor\":\"\"}]}},\"id\":3}\n");
+        }
+    }
+
+    // --- Bad input on the wire: each gets its documented reply, and the plugin keeps serving ---
+
+    private void assertStillServing(RawHttp http, InstanceId known) throws Exception {
+        JsonNode reply = JSON.readTree(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.DescribeInstances\","
+                + "\"params\":{\"Tags\":" + JSON.writeValueAsString(runTag) + "},\"id\":99}").body());
+        assertThat(reply.path("result").path("Descriptions").findValuesAsText("ID")).contains(known.value());
+        assertThat(describeOne(known)).isPresent();
+    }
+
+    private static void assertError(RawHttp.Reply reply, int code, String id) throws Exception {
+        assertThat(reply.status()).isEqualTo(200);
+        JsonNode body = JSON.readTree(reply.body());
+        assertThat(body.path("error").path("code").asInt()).as(reply.text()).isEqualTo(code);
+        assertThat(body.path("error").has("data")).isTrue();
+        assertThat(body.has("result")).isFalse();
+        assertThat(body.get("id").toString()).isEqualTo(id);
+        assertThat(reply.text()).endsWith("}\n");
+    }
+
+    @Test
+    void malformedBodiesGetParseErrors() throws Exception {
+        InstanceId known = provision(tags());
+        try (RawHttp http = raw()) {
+            for (String body : List.of("hello", "{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Validate\",\"params\":{",
+                    "", "{}}", "\u0000\u0001", "{\"id\":1,}")) {
+                assertError(http.send("POST", "/", "application/json", body.getBytes(StandardCharsets.UTF_8)),
+                        -32700, "null");
+            }
+            assertError(http.send("POST", "/", "application/json", new byte[] {'"', (byte) 0xff, (byte) 0xfe, '"'}),
+                    -32700, "null");
+            assertStillServing(http, known);
+        }
+    }
+
+    @Test
+    void wrongMemberTypesAreInvalidParamsNamingTheField() throws Exception {
+        InstanceId known = provision(tags());
+        try (RawHttp http = raw()) {
+            RawHttp.Reply reply = http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Destroy\","
+                    + "\"params\":{\"Instance\":5},\"id\":1}");
+            assertError(reply, -32600, "1");
+            JsonNode error = JSON.readTree(reply.body()).path("error");
+            assertThat(error.path("message").asText()).contains("Instance");
+            assertThat(error.path("data").toString()).isEqualTo("{\"Instance\":5}");
+            for (String params : List.of("{\"Tags\":[1]}", "{\"Tags\":{\"a\":1}}", "{\"Properties\":\"yes\"}", "7",
+                    "\"x\"", "[]", "[{},{}]")) {
+                assertError(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.DescribeInstances\",\"params\":"
+                        + params + ",\"id\":2}"), -32600, "2");
+            }
+            assertError(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Provision\",\"params\":{\"Spec\":"
+                    + "{\"LogicalID\":{}}},\"id\":3}"), -32600, "3");
+            assertError(http.post("{\"jsonrpc\":\"2.0\",\"method\":5,\"id\":4}"), -32600, "4");
+            assertStillServing(http, known);
+        }
+        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(known);
+    }
+
+    @Test
+    void unknownMethodsAndServicesGetGoMessages() throws Exception {
+        InstanceId known = provision(tags());
+        try (RawHttp http = raw()) {
+            assertThat(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Foo\",\"params\":{},\"id\":1}").text())
+                    .isEqualTo("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"rpc: can't find "
+                            + "method \\\"Instance.Foo\\\"\",\"data\":null},\"id\":1}\n");
+            assertThat(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Plugin.Implements\",\"params\":{},\"id\":1}")
+                    .text()).isEqualTo("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"rpc: can't "
+                            + "find service \\\"Plugin.Implements\\\"\",\"data\":null},\"id\":1}\n");
+            assertThat(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Validate\",\"params\":{},\"id\":1}").text())
+                    .isEqualTo("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"rpc: service/method "
+                            + "request ill-formed: \\\"Validate\\\"\",\"data\":null},\"id\":1}\n");
+            assertThat(http.post("{\"jsonrpc\":\"1.0\",\"method\":\"Instance.Validate\",\"params\":{},\"id\":1}")
+                    .text()).isEqualTo("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"jsonrpc must"
+                            + " be 2.0\",\"data\":{\"jsonrpc\":\"1.0\",\"method\":\"Instance.Validate\",\"params\""
+                            + ":{},\"id\":1}},\"id\":1}\n");
+            assertThat(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Validate\",\"params\":"
+                    + "{\"Type\":\"nosuch\"},\"id\":1}").text())
+                    .isEqualTo("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"no-plugin:nosuch\","
+                            + "\"data\":null},\"id\":1}\n");
+            assertError(http.post("[{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Validate\",\"params\":{},"
+                    + "\"id\":1}]"), -32600, "null");
+            assertStillServing(http, known);
+        }
+    }
+
+    @Test
+    void httpLevelRefusalsArePlainTextAsInGo() throws Exception {
+        InstanceId known = provision(tags());
+        try (RawHttp http = raw()) {
+            RawHttp.Reply get = http.send("GET", "/", null, null);
+            assertThat(get.status()).isEqualTo(405);
+            assertThat(get.text()).isEqualTo("rpc: POST method required, received GET");
+            RawHttp.Reply text = http.send("POST", "/", "text/plain", "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(text.status()).isEqualTo(415);
+            assertThat(text.text()).isEqualTo("rpc: unrecognized Content-Type: text/plain");
+            RawHttp.Reply other = http.send("POST", "/rpc", "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(other.status()).isEqualTo(404);
+            assertThat(other.text()).isEqualTo("404 page not found\n");
+            String describe = "{\"jsonrpc\":\"2.0\",\"method\":\"Instance.DescribeInstances\",\"params\":{},\"id\":1}";
+            assertThat(http.send("POST", "/", null, describe.getBytes(StandardCharsets.UTF_8)).text())
+                    .startsWith("{\"jsonrpc\":\"2.0\",\"result\":");
+            assertThat(http.send("POST", "/", "Application/JSON; charset=utf-8",
+                    describe.getBytes(StandardCharsets.UTF_8)).text()).startsWith("{\"jsonrpc\":\"2.0\",\"result\":");
+            assertStillServing(http, known);
+        }
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedAndTheConnectionLives() throws Exception {
+        InstanceId known = provision(tags());
+        try (RawHttp http = raw()) {
+            byte[] huge = new byte[5 * 1024 * 1024];
+            java.util.Arrays.fill(huge, (byte) ' ');
+            huge[0] = '{';
+            huge[huge.length - 1] = '}';
+            RawHttp.Reply reply = http.send("POST", "/", "application/json", huge);
+            assertError(reply, -32600, "null");
+            assertThat(reply.text()).contains("exceeds the limit");
+            assertStillServing(http, known);
+        }
+    }
+
+    @Test
+    void idsAreEchoedAsRawTokens() throws Exception {
+        InstanceId known = provision(tags());
+        try (RawHttp http = raw()) {
+            for (String id : List.of("9223372036854775807", "12345678901234567890123", "\"abc\"", "0", "1.5e3",
+                    "{\"a\":[1]}")) {
+                String reply = http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Validate\",\"params\":{"
+                        + "\"Properties\":" + validProperties().json() + "},\"id\":" + id + "}").text();
+                assertThat(reply).isEqualTo("{\"jsonrpc\":\"2.0\",\"result\":{\"Type\":\"\",\"OK\":true},\"id\":"
+                        + id + "}\n");
+            }
+            RawHttp.Reply notification = http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Validate\","
+                    + "\"params\":{}}");
+            assertThat(notification.status()).isEqualTo(200);
+            assertThat(notification.body()).isEmpty();
+            assertStillServing(http, known);
+        }
+    }
+
+    @Test
+    void lenientEnvelopeAsGo() throws Exception {
+        InstanceId known = provision(tags("foo", "bar"));
+        try (RawHttp http = raw()) {
+            JsonNode array = JSON.readTree(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.DescribeInstances\","
+                    + "\"params\":[{\"tags\":" + JSON.writeValueAsString(runTag) + ",\"PROPERTIES\":false,"
+                    + "\"unknown\":[1,{}]}],\"ID\":7,\"extra\":true}").body());
+            assertThat(array.path("id").asInt()).isEqualTo(7);
+            assertThat(array.path("result").path("Descriptions").findValuesAsText("ID")).containsExactly(known.value());
+            JsonNode missing = JSON.readTree(http.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.DescribeInstances\","
+                    + "\"id\":\"abc\"}").body());
+            assertThat(missing.path("id").asText()).isEqualTo("abc");
+            assertThat(missing.path("result").path("Descriptions").findValuesAsText("ID")).contains(known.value());
+        }
+    }
+}
