@@ -79,3 +79,41 @@ umount_below() {
     umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || log "could not unmount $mp"
   done
 }
+
+# Kill container processes our dockerd left behind (only if it had to be
+# KILLed): runc's state.json holds each container's init pid + start time.
+kill_docker_leftovers() {
+  local d=$1 f pid st
+  [[ -d $d/exec ]] || return 0
+  while IFS= read -r -d '' f; do
+    pid=$(grep -o '"init_process_pid":[0-9]*' "$f" | grep -o '[0-9]*$') || continue
+    st=$(grep -o '"init_process_start":"\?[0-9]*' "$f" | grep -o '[0-9]*$') || continue
+    if [[ $(proc_starttime "$pid" 2>/dev/null || true) == "$st" ]]; then
+      log "docker: killing leftover container init $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done < <(find "$d/exec" -name state.json -print0 2>/dev/null)
+  # containerd and its shims started by our dockerd name our exec root on
+  # their command line.
+  local p cmd
+  for p in /proc/[0-9]*; do
+    [[ $(cat "$p/comm" 2>/dev/null || true) == containerd* ]] || continue
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null || true)
+    [[ $cmd == *"$d/"* ]] || continue
+    log "docker: killing leftover ${p#/proc/}: $cmd"
+    kill -KILL "${p#/proc/}" 2>/dev/null || true
+  done
+}
+
+# docker_cleanup_leftovers D: only while our dockerd is NOT running. Kills
+# what it left, unmounts (exec-root/netns/default nsfs, the data-root bind
+# mount, overlays) and drops containerd's pid file: an unreaped zombie
+# (PID 1 here reaps slowly) with that pid makes the next dockerd wait for
+# a containerd that is gone, then fail after 15 s.
+docker_cleanup_leftovers() {
+  local d=$1
+  kill_docker_leftovers "$d"
+  sleep 0.2
+  umount_below "$d"
+  rm -f "$d/exec/containerd/containerd.pid"
+}

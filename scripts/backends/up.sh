@@ -102,10 +102,12 @@ fail_with_log() { # MESSAGE LOGFILE
 # spawn RECORD LOG CMD...: start CMD detached (own session, so a Ctrl-C on
 # the test run does not hit it) and record its pid + start time. setsid
 # execs in place here (we are not a process group leader), so $! is CMD.
+# fd 9 (the state-dir lock) is closed, or the daemon would hold the lock
+# for its whole life and down.sh could never take it.
 spawn() {
   local record=$1 logfile=$2
   shift 2
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
   local pid=$!
   record_proc "$record" "$pid" || fail_with_log "$1 exited immediately" "$logfile"
 }
@@ -133,6 +135,10 @@ start_docker() {
   apt_install docker.io busybox-static curl
   local d="$STATE/docker"
   DOCKER_SOCK="$d/docker.sock"
+  # Unix socket paths are limited to 107 bytes; containerd's is the longest.
+  local longest="$d/exec/containerd/containerd.sock.ttrpc"
+  [[ ${#longest} -le 107 ]] ||
+    die "docker: STATE_DIR path too long for unix sockets (${#longest} > 107 bytes: $longest)"
   mkdir -p "$d/data" "$d/exec"
 
   if owned_pid "$d/dockerd.proc" >/dev/null; then
@@ -140,7 +146,7 @@ start_docker() {
   else
     # Leftovers from a previous run that was killed hard.
     rm -f "$d/dockerd.proc" "$d/dockerd.pid" "$DOCKER_SOCK"
-    umount_below "$d/exec"
+    docker_cleanup_leftovers "$d"
     # No bridge, no iptables: nothing may touch the host network.
     spawn "$d/dockerd.proc" "$d/dockerd.log" \
       dockerd --data-root "$d/data" --exec-root "$d/exec" \
@@ -190,7 +196,15 @@ start_docker() {
 virsh_ok() { timeout 10 virsh -q -c "$LIBVIRT_URI" version; }
 
 start_libvirt() {
-  apt_install libvirt-daemon libvirt-daemon-system libvirt-clients \
+  local extra=()
+  # libvirt-daemon-system wants -systemd or -sysv; apt picks -systemd, which
+  # drags in systemd-container and a systemd upgrade. Nothing here runs
+  # systemd, so on a fresh machine ask for the small sysv variant.
+  if ! pkg_installed libvirt-daemon-system-systemd; then
+    extra+=(libvirt-daemon-system-sysv)
+  fi
+  # qemu-utils (qemu-img) for qcow2 volumes, genisoimage for cloud-init seeds.
+  apt_install libvirt-daemon libvirt-daemon-system "${extra[@]}" libvirt-clients \
     qemu-system-x86 qemu-utils genisoimage curl
   local d="$STATE/libvirt"
   mkdir -p "$d/pool"
@@ -244,7 +258,7 @@ start_libvirt() {
   # older state dir; redefine it then.
   local v=(virsh -q -c "$LIBVIRT_URI") target=""
   if "${v[@]}" pool-info "$POOL" >/dev/null 2>&1; then
-    target=$("${v[@]}" pool-dumpxml "$POOL" | sed -n 's:.*<path>\(.*\)</path>.*:\1:p' | head -n1)
+    target=$("${v[@]}" pool-dumpxml "$POOL" | sed -n 's:.*<path>\(.*\)</path>.*:\1:p')
     if [[ $target != "$d/pool" ]]; then
       log "libvirt: pool $POOL pointed at '$target', redefining"
       "${v[@]}" pool-destroy "$POOL" >/dev/null 2>&1 || true
@@ -256,9 +270,22 @@ start_libvirt() {
     "${v[@]}" pool-define-as "$POOL" dir --target "$d/pool" >/dev/null
     "${v[@]}" pool-build "$POOL" >/dev/null
   fi
-  if ! "${v[@]}" pool-info "$POOL" | grep -Eq '^State:[[:space:]]+running'; then
-    "${v[@]}" pool-start "$POOL" >/dev/null
-  fi
+  # Right after a restart libvirtd may still be restoring the pool's state
+  # (pool-start then says "already active"): retry until it is running.
+  local i err=""
+  for ((i = 0; i < 50; i++)); do
+    # Capture first: `virsh | grep -q` under pipefail fails when grep exits
+    # early and virsh gets SIGPIPE.
+    if [[ $("${v[@]}" pool-info "$POOL" 2>/dev/null || true) =~ State:[[:space:]]+running ]]; then
+      err=""
+      break
+    fi
+    err=$("${v[@]}" pool-start "$POOL" 2>&1 >/dev/null) || true
+    [[ -n $err ]] || break
+    err="pool-start: $err"
+    sleep 0.2
+  done
+  [[ -z $err ]] || die "libvirt: storage pool $POOL did not become active: $err"
   "${v[@]}" pool-refresh "$POOL" >/dev/null
 
   write_fragment libvirt "IK4J_LIBVIRT_URI=$LIBVIRT_URI" "IK4J_LIBVIRT_POOL=$POOL"
@@ -274,7 +301,10 @@ find_moto_python() {
   candidates+=(/root/.pyenv/versions/3.11.7/bin/python)
   for c in /root/.pyenv/versions/*/bin/python; do candidates+=("$c"); done
   for c in "${candidates[@]}"; do
-    if [[ -x $c ]] && "$c" -c 'import moto' >/dev/null 2>&1; then
+    # find_spec instead of `import moto` (0.8 s): moto_server's start-up
+    # below proves the import works. flask is needed by the server mode.
+    if [[ -x $c ]] && "$c" -c 'import importlib.util as u, sys
+sys.exit(not all(u.find_spec(m) for m in ("moto", "flask")))' >/dev/null 2>&1; then
       printf '%s\n' "$c"
       return 0
     fi
@@ -293,7 +323,7 @@ start_moto() {
   local d="$STATE/moto" py port
   mkdir -p "$d"
   py=$(find_moto_python) ||
-    die "moto: moto not installed in pyenv python (tried \$PYTHON and /root/.pyenv/versions/*); PyPI is not reachable here"
+    die "moto: moto not installed in pyenv python (tried \$PYTHON, /root/.pyenv/versions/*/bin/python); PyPI is not reachable here"
 
   if owned_pid "$d/moto.proc" >/dev/null && [[ -f $d/port ]]; then
     port=$(<"$d/port")

@@ -157,15 +157,26 @@ public final class GoJson {
 
     /** Go's string escaping (encoding/json with HTML escaping on, as json.Marshal and json.Encoder use). */
     private static final class GoEscapes extends CharacterEscapes {
+        private static final SerializableString[] ESCAPES = new SerializableString[0x80];
         private final int[] ascii;
+
+        static {
+            for (int c = 0; c < ESCAPES.length; c++) {
+                ESCAPES[c] = new SerializedString(String.format("\\u%04x", c));
+            }
+        }
 
         GoEscapes() {
             ascii = CharacterEscapes.standardAsciiEscapesForJSON();
-            ascii['<'] = ESCAPE_STANDARD;
-            ascii['>'] = ESCAPE_STANDARD;
-            ascii['&'] = ESCAPE_STANDARD;
-            ascii['\b'] = ESCAPE_STANDARD; // Go of this era has no \b or \f short forms
-            ascii['\f'] = ESCAPE_STANDARD;
+            // Go writes six-character escapes in lower-case hex for <>& and for control characters but LF CR TAB.
+            for (int c = 0; c < 0x20; c++) {
+                if (c != '\n' && c != '\r' && c != '\t') {
+                    ascii[c] = ESCAPE_CUSTOM;
+                }
+            }
+            ascii['<'] = ESCAPE_CUSTOM;
+            ascii['>'] = ESCAPE_CUSTOM;
+            ascii['&'] = ESCAPE_CUSTOM;
         }
 
         @Override
@@ -175,13 +186,10 @@ public final class GoJson {
 
         @Override
         public SerializableString getEscapeSequence(int ch) {
-            if (ch == 0x2028) {
-                return new SerializedString("\\u2028");
+            if (ch < 0x80) {
+                return ESCAPES[ch];
             }
-            if (ch == 0x2029) {
-                return new SerializedString("\\u2029");
-            }
-            return null;
+            return ch == 0x2028 || ch == 0x2029 ? new SerializedString(String.format("\\u%04x", ch)) : null;
         }
     }
 }

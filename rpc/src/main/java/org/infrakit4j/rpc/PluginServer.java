@@ -158,6 +158,9 @@ public final class PluginServer implements AutoCloseable {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             String path = request.getHttpURI().getPath();
+            if (!"/".equals(path)) {
+                drain(request);
+            }
             switch (path == null ? "" : path) {
                 case "/info/api.json" -> reply(response, callback, 200,
                         PluginInfo.api(plugins, System.currentTimeMillis() / 1000));
@@ -170,6 +173,7 @@ public final class PluginServer implements AutoCloseable {
 
         private void rpc(Request request, Response response, Callback callback) throws IOException {
             if (!"POST".equals(request.getMethod())) {
+                drain(request);
                 reply(response, callback, 405, text("rpc: POST method required, received " + request.getMethod()));
                 return;
             }
@@ -178,6 +182,7 @@ public final class PluginServer implements AutoCloseable {
                 int semi = contentType.indexOf(';');
                 String media = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
                 if (!media.toLowerCase(Locale.ROOT).equals("application/json")) {
+                    drain(request);
                     reply(response, callback, 415, text("rpc: unrecognized Content-Type: " + contentType));
                     return;
                 }
@@ -214,6 +219,11 @@ public final class PluginServer implements AutoCloseable {
                 }
             }
             return total > maxBody ? null : buffer.toByteArray();
+        }
+
+        /** Reads and drops a body this handler does not use, so the connection stays usable for the next request. */
+        private void drain(Request request) throws IOException {
+            readBody(Content.Source.asInputStream(request), request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
         }
 
         private static byte[] text(String s) {

@@ -15,12 +15,15 @@ public class InstanceException extends RuntimeException {
         this.code = code;
     }
 
-    /** Rebuilds an error from the message text received over the wire. */
+    private InstanceException(String message, ErrorCode code) {
+        super(message);
+        this.code = code;
+    }
+
+    /** Rebuilds an error from the message text received over the wire, keeping the text as it is. */
     public static InstanceException fromMessage(String message) {
-        ErrorCode code = ErrorCode.fromMessage(message);
         String text = message == null ? "" : message;
-        String detail = text.startsWith(code.prefix()) ? text.substring(code.prefix().length()) : text;
-        return new InstanceException(code, detail);
+        return new InstanceException(text, ErrorCode.fromMessage(text));
     }
 
     /** Invalid properties at a field path such as {@code HostConfig.Memory} or {@code Disks[1].Size}. */
