@@ -81,11 +81,7 @@ public final class PluginDirectory {
      * and fails when a live plugin holds it or the name is taken by something that is not a socket.
      */
     public static void prepareToBind(Path socket) throws IOException {
-        int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_SOCKET_PATH_BYTES) {
-            throw new IOException("socket path is " + bytes + " bytes, over the unix limit of "
-                    + MAX_SOCKET_PATH_BYTES + ": " + socket + " (use a shorter --plugins-dir or --name)");
-        }
+        checkLength(socket);
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -96,6 +92,15 @@ public final class PluginDirectory {
             throw new IOException("another plugin is already serving " + socket + owner(socket));
         }
         Files.deleteIfExists(socket);
+    }
+
+    /** Fails with a clear message when a socket path does not fit in sun_path. */
+    public static void checkLength(Path socket) throws IOException {
+        int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SOCKET_PATH_BYTES) {
+            throw new IOException("socket path is " + bytes + " bytes, over the unix limit of "
+                    + MAX_SOCKET_PATH_BYTES + ": " + socket + " (use a shorter --plugins-dir or --name)");
+        }
     }
 
     private static String owner(Path socket) {

@@ -29,7 +29,8 @@ public final class PluginLauncher {
     /** The flags every plugin takes; add to a command with {@code @Mixin}. */
     public static final class Options {
         @Option(names = "--name", paramLabel = "NAME",
-                description = "Plugin name: the socket file in the plugins directory (default: ${DEFAULT-VALUE}).")
+                description = "Plugin name: the socket file in the plugins directory (default: the plugin's own, "
+                        + "e.g. instance-file).")
         String name;
 
         @Option(names = "--plugins-dir", paramLabel = "DIR",
@@ -94,7 +95,8 @@ public final class PluginLauncher {
             line.getErr().println("error: " + e.getMessage());
             return e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE;
         });
-        cli.setExitCodeExceptionMapper(e -> e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
+        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE
+                : e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
         return cli.execute(args);
     }
 

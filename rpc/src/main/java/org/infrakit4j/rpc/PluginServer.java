@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Locale;
@@ -91,7 +92,11 @@ public final class PluginServer implements AutoCloseable {
         http.setSendDateHeader(false);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1,
                 new HttpConnectionFactory(http));
-        connector.setUnixDomainPath(socket);
+        // Bound under a temporary name, made owner-only, then renamed: the socket appears only when it is ready.
+        Path bound = socket.resolveSibling("." + socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        PluginDirectory.checkLength(bound);
+        Files.deleteIfExists(bound);
+        connector.setUnixDomainPath(bound);
         connector.setAcceptQueueSize(128);
         connector.setIdleTimeout(30_000);
         server.addConnector(connector);
@@ -104,8 +109,9 @@ public final class PluginServer implements AutoCloseable {
                 config.maxThreads), server);
         try {
             server.start();
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
             Files.writeString(ps.pidFile, Long.toString(ProcessHandle.current().pid()));
+            publish(bound, socket);
         } catch (Exception e) {
             ps.close();
             if (e instanceof IOException io) {
@@ -116,6 +122,17 @@ public final class PluginServer implements AutoCloseable {
         LOG.atInfo().addKeyValue("socket", socket).addKeyValue("types", new RpcDispatcher(plugins).objectNames())
                 .log("serving");
         return ps;
+    }
+
+    /** A hard link never replaces: of two plugins starting at once under one name, exactly one gets it. */
+    private static void publish(Path bound, Path socket) throws IOException {
+        try {
+            Files.createLink(socket, bound);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("another plugin is already serving " + socket + " (it started at the same time)");
+        } finally {
+            Files.deleteIfExists(bound);
+        }
     }
 
     public Path socket() {

@@ -1,0 +1,151 @@
+package org.infrakit4j.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** plugin-file on its own directory: files, index, lock, and IDs that try to escape the directory. */
+class FileInstanceStoreTest {
+    @TempDir
+    Path tmp;
+
+    private Path dir() {
+        return tmp.resolve("instances");
+    }
+
+    private static Spec spec(String... tags) {
+        Map<String, String> t = new java.util.HashMap<>();
+        for (int i = 0; i < tags.length; i += 2) {
+            t.put(tags[i], tags[i + 1]);
+        }
+        return Spec.of(new RawJson("{\"a\":1}"), t);
+    }
+
+    @Test
+    void instancesSurviveARestartAndTheIndexIsRebuilt() throws Exception {
+        InstanceId a;
+        InstanceId b;
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            a = plugin.provision(spec("g", "1").withLogicalId("pet-1"));
+            b = plugin.provision(spec("g", "2"));
+            plugin.label(a, Map.of("g", "1", "x", "y"));
+            plugin.destroy(b, DestroyContext.TERMINATE);
+        }
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            List<Description> all = plugin.describeInstances(Map.of(), false);
+            assertThat(all).extracting(Description::id).containsExactly(a);
+            assertThat(all.get(0).tags()).isEqualTo(Map.of("g", "1", "x", "y"));
+            assertThat(all.get(0).logicalId()).contains("pet-1");
+            assertThat(plugin.provision(spec("g", "1").withLogicalId("pet-1"))).isEqualTo(a);
+        }
+    }
+
+    @Test
+    void corruptForeignAndHalfWrittenFilesAreSkippedNeverServed() throws Exception {
+        Files.createDirectories(dir());
+        Files.writeString(dir().resolve("instance-00000000000000aa.json"), "{\"ID\":\"instance-00000000000000aa\",");
+        Files.writeString(dir().resolve("instance-00000000000000bb.json"), "{\"ID\":\"instance-00000000000000cc\","
+                + "\"Tags\":{},\"Spec\":{},\"Created\":\"2026-01-01T00:00:00Z\",\"Updated\":\"2026-01-01T00:00:00Z\"}");
+        Files.writeString(dir().resolve("notes.json"), "{\"a\":1}");
+        Files.writeString(dir().resolve("README"), "hello");
+        Files.writeString(dir().resolve(".tmp-instance-00000000000000dd-1"), "{\"ID\":");
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            assertThat(plugin.describeInstances(Map.of(), false)).isEmpty();
+            InstanceId id = plugin.provision(spec());
+            assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id).containsExactly(id);
+        }
+        assertThat(dir().resolve(".tmp-instance-00000000000000dd-1")).doesNotExist();
+        assertThat(dir().resolve("notes.json")).hasContent("{\"a\":1}");
+        assertThat(dir().resolve("instance-00000000000000aa.json")).exists();
+    }
+
+    @Test
+    void aSecondPluginOnTheSameDirectoryIsRefused() throws Exception {
+        try (FileInstancePlugin first = FileInstancePlugin.open(dir())) {
+            assertThatThrownBy(() -> FileInstancePlugin.open(dir()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("another plugin process is using " + dir())
+                    .hasMessageContaining("held by process " + ProcessHandle.current().pid());
+            first.provision(spec());
+        }
+        try (FileInstancePlugin again = FileInstancePlugin.open(dir())) {
+            assertThat(again.describeInstances(Map.of(), false)).hasSize(1);
+        }
+    }
+
+    @Test
+    void idsThatAreNotOursNeverReachTheFileSystem() throws Exception {
+        Path outside = tmp.resolve("outside.json");
+        Files.writeString(outside, "keep");
+        Path sibling = tmp.resolve("instances-evil");
+        Files.createDirectories(sibling);
+        Files.writeString(sibling.resolve("x.json"), "keep");
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            InstanceId real = plugin.provision(spec());
+            for (String bad : List.of("../outside", "../outside.json", "/etc/passwd", "..", ".", "",
+                    "instance-../../outside", real.value() + "/../../outside", real.value() + "\u0000",
+                    "../instances-evil/x", ".lock", "instance-" + "0".repeat(5000), "INSTANCE-0123456789ABCDEF",
+                    real.value().toUpperCase(), "\uD800", "instance-0123456789abcdef.json")) {
+                InstanceId id = new InstanceId(bad);
+                assertThatThrownBy(() -> plugin.label(id, Map.of("a", "b")))
+                        .isInstanceOfSatisfying(InstanceException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+                plugin.destroy(id, DestroyContext.TERMINATE);
+            }
+            assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id).containsExactly(real);
+        }
+        assertThat(outside).hasContent("keep");
+        assertThat(sibling.resolve("x.json")).hasContent("keep");
+        assertThat(dir().resolve(".lock")).exists();
+    }
+
+    @Test
+    void filesAreOwnerOnlyAndHoldTheSpecAsProvisioned() throws Exception {
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            InstanceId id = plugin.provision(spec("a", "1").withInit("echo <secret>"));
+            plugin.label(id, Map.of("a", "2"));
+            Path file = dir().resolve(id.value() + ".json");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir()))).isEqualTo("rwx------");
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+            assertThat(json.path("ID").asText()).isEqualTo(id.value());
+            assertThat(json.path("Tags").path("a").asText()).isEqualTo("2");
+            assertThat(json.path("Spec").path("Tags").path("a").asText()).isEqualTo("1");
+            assertThat(json.path("Spec").path("Init").asText()).isEqualTo("echo <secret>");
+            assertThat(json.path("Created").asText()).isNotEmpty();
+            try (Stream<Path> files = Files.list(dir())) {
+                assertThat(files.map(p -> p.getFileName().toString()))
+                        .containsExactlyInAnyOrder(".lock", id.value() + ".json");
+            }
+        }
+    }
+
+    @Test
+    void validateAcceptsObjectsAndNull() throws Exception {
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            plugin.validate(RawJson.NULL);
+            plugin.validate(new RawJson("{}"));
+            assertThatThrownBy(() -> plugin.validate(new RawJson("[]")))
+                    .hasMessage("invalid properties: Properties: must be a JSON object, got an array");
+            assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson("3"), Map.of())))
+                    .hasMessage("invalid properties: Properties: must be a JSON object, got a number");
+            assertThat(plugin.describeInstances(Map.of(), false)).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package org.infrakit4j.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.RawHttp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The plugin as its own process: socket lifecycle, signals, exit codes. */
+class FileMainProcessTest {
+    private Path home;
+    private final List<Process> started = new ArrayList<>();
+
+    @BeforeEach
+    void home() throws IOException {
+        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jp-");
+    }
+
+    @AfterEach
+    void cleanup() throws Exception {
+        for (Process p : started) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        try (var files = Files.walk(home)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), FileMain.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("INFRAKIT_HOME", home.toString());
+        pb.environment().remove("INFRAKIT_PLUGINS_DIR");
+        pb.redirectOutput(home.resolve("out-" + started.size() + ".log").toFile());
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    private String output(int n) throws IOException {
+        return Files.readString(home.resolve("out-" + n + ".log"));
+    }
+
+    private static void awaitSocket(Path socket, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(Files.exists(socket) && org.infrakit4j.rpc.PluginDirectory.isLive(socket))) {
+            assertThat(p.isAlive()).as("plugin process still running").isTrue();
+            assertThat(System.nanoTime()).as("socket ready in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void servesOnTheDefaultSocketAndStopsCleanlyOnSigterm() throws Exception {
+        Process p = start();
+        Path socket = home.resolve("plugins/instance-file");
+        awaitSocket(socket, p);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("plugins"))))
+                .isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+        assertThat(Files.readString(home.resolve("plugins/instance-file.pid"))).isEqualTo(Long.toString(p.pid()));
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10));
+             RawHttp idle = new RawHttp(socket)) {
+            client.provision(Spec.of(new RawJson("{}"), Map.of("a", "b")));
+            assertThat(idle.post("{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Validate\",\"params\":{},\"id\":1}")
+                    .status()).isEqualTo(200);
+            long t0 = System.nanoTime();
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(8, TimeUnit.SECONDS)).as("exits though a keep-alive connection is open").isTrue();
+            assertThat(p.exitValue()).isEqualTo(0);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
+        }
+        assertThat(socket).doesNotExist();
+        assertThat(home.resolve("plugins/instance-file.pid")).doesNotExist();
+        try (var files = Files.list(home.resolve("instance-file"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".json")).count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aSecondProcessWithTheSameNameFailsFastAndLeavesTheFirstServing() throws Exception {
+        Process first = start("--dir", home.resolve("a").toString());
+        Path socket = home.resolve("plugins/instance-file");
+        awaitSocket(socket, first);
+        Process second = start("--dir", home.resolve("b").toString());
+        assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.exitValue()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(output(1)).contains("another plugin is already serving " + socket)
+                .contains("process " + first.pid());
+        assertThat(first.isAlive()).isTrue();
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10))) {
+            assertThat(client.describeInstances(Map.of(), false)).isEmpty();
+        }
+    }
+
+    @Test
+    void aSecondProcessOnTheSameDirectoryIsRefused() throws Exception {
+        Process first = start("--dir", home.resolve("same").toString());
+        awaitSocket(home.resolve("plugins/instance-file"), first);
+        Process second = start("--dir", home.resolve("same").toString(), "--name", "instance-file-2");
+        assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.exitValue()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(output(1)).contains("another plugin process is using " + home.resolve("same"));
+        assertThat(home.resolve("plugins/instance-file-2")).doesNotExist();
+    }
+
+    @Test
+    void aStaleSocketIsReplaced() throws Exception {
+        Path plugins = Files.createDirectories(home.resolve("plugins"));
+        Path socket = plugins.resolve("instance-file");
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(socket));
+        }
+        assertThat(socket).exists();
+        Process p = start();
+        awaitSocket(socket, p);
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10))) {
+            assertThat(client.handshake()).isEqualTo("Instance/0.6.0");
+        }
+    }
+
+    @Test
+    void aSocketPathOverTheUnixLimitIsAClearStartupError() throws Exception {
+        Path deep = home.resolve("d".repeat(60)).resolve("e".repeat(60));
+        Process p = start("--plugins-dir", deep.toString());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(output(0)).contains("over the unix limit of 107");
+    }
+
+    @Test
+    void aBadFlagIsAUsageError() throws Exception {
+        Process p = start("--no-such-flag");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_USAGE);
+        assertThat(output(0)).contains("Unknown option: '--no-such-flag'");
+    }
+}
