@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: starts every backend the tests need (dockerd, libvirtd, the moto EC2 emulator) in a
+# private state directory, runs `mvn verify` over all modules, and stops the backends again, pass or fail.
+# Extra arguments go to Maven (e.g. -pl plugin-file -am).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+state=$(mktemp -d /tmp/ik4j-backends.XXXXXX)
+cleanup() {
+  scripts/backends/down.sh "$state" || echo "warning: stopping the backends failed" >&2
+  rm -rf "$state" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+needed=()
+[ -d plugin-docker ] && grep -q '<module>plugin-docker</module>' pom.xml && needed+=(docker)
+[ -d plugin-libvirt ] && grep -q '<module>plugin-libvirt</module>' pom.xml && needed+=(libvirt)
+[ -d plugin-aws ] && grep -q '<module>plugin-aws</module>' pom.xml && needed+=(moto)
+if [ ${#needed[@]} -gt 0 ]; then
+  scripts/backends/up.sh "$state" "${needed[@]}"
+  # shellcheck disable=SC1091
+  source "$state/env"
+fi
+
+mvn -B verify "$@"
