@@ -117,3 +117,15 @@ docker_cleanup_leftovers() {
   umount_below "$d"
   rm -f "$d/exec/containerd/containerd.pid"
 }
+
+# running_named NAME: true if a live (non-zombie) process has comm NAME.
+# Not pgrep: it also matches zombies, and PID 1 on these machines reaps
+# killed daemons only after a while.
+running_named() {
+  local p
+  for p in /proc/[0-9]*; do
+    [[ $(cat "$p/comm" 2>/dev/null || true) == "$1" ]] || continue
+    [[ $(awk '/^State:/ {print $2}' "$p/status" 2>/dev/null || true) == Z ]] || return 0
+  done
+  return 1
+}

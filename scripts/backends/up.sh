@@ -225,7 +225,7 @@ start_libvirt() {
   # virtlogd: qemu's console/log handler; libvirtd talks to it.
   if owned_pid "$d/virtlogd.proc" >/dev/null; then
     :
-  elif pgrep -x virtlogd >/dev/null; then
+  elif running_named virtlogd; then
     log "libvirt: using a virtlogd not started by this script"
     rm -f "$d/virtlogd.proc"
   else
@@ -235,7 +235,7 @@ start_libvirt() {
 
   if owned_pid "$d/libvirtd.proc" >/dev/null; then
     log "libvirt: libvirtd already running for $STATE"
-  elif pgrep -x libvirtd >/dev/null; then
+  elif running_named libvirtd; then
     # Only one system libvirtd can run; reuse it and never stop it.
     log "libvirt: using a libvirtd not started by this script"
     rm -f "$d/libvirtd.proc"

@@ -123,7 +123,7 @@ public final class GoJson {
     }
 
     public static byte[] toBytes(Writer writer) {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(4096);
         try (JsonGenerator out = FACTORY.createGenerator(buffer)) {
             writer.write(out);
         } catch (IOException e) {

@@ -308,7 +308,7 @@ sealed interface InstanceCall {
             out.writeStringField("Type", type);
             out.writeArrayFieldStart("Descriptions");
             for (Description d : (List<Description>) outcome) {
-                writeDescription(out, d);
+                out.writeRawValue(DescriptionCache.encoded(d));
             }
             out.writeEndArray();
             out.writeEndObject();

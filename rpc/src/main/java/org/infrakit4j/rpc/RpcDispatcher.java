@@ -294,7 +294,7 @@ public final class RpcDispatcher {
     }
 
     private static byte[] success(RawJson id, GoJson.Writer result) {
-        return withNewline(GoJson.toBytes(out -> {
+        return GoJson.toBytes(out -> {
             out.writeStartObject();
             out.writeStringField("jsonrpc", "2.0");
             out.writeFieldName("result");
@@ -302,12 +302,13 @@ public final class RpcDispatcher {
             out.writeFieldName("id");
             GoJson.writeRaw(out, id);
             out.writeEndObject();
-        }));
+            out.writeRaw('\n');
+        });
     }
 
     private static byte[] error(RawJson id, RpcError e) {
         RawJson replyId = e.id != null ? e.id : id;
-        return withNewline(GoJson.toBytes(out -> {
+        return GoJson.toBytes(out -> {
             out.writeStartObject();
             out.writeStringField("jsonrpc", "2.0");
             out.writeObjectFieldStart("error");
@@ -319,14 +320,8 @@ public final class RpcDispatcher {
             out.writeFieldName("id");
             GoJson.writeRaw(out, replyId);
             out.writeEndObject();
-        }));
-    }
-
-    private static byte[] withNewline(byte[] json) {
-        byte[] out = new byte[json.length + 1];
-        System.arraycopy(json, 0, out, 0, json.length);
-        out[json.length] = '\n';
-        return out;
+            out.writeRaw('\n');
+        });
     }
 
     private static RpcError serverError(String message) {
