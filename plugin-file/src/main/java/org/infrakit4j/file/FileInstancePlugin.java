@@ -2,7 +2,6 @@ package org.infrakit4j.file;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.infrakit4j.rpc.GoJson;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
@@ -180,22 +180,31 @@ public final class FileInstancePlugin implements InstancePlugin, PropertiesExamp
         return out;
     }
 
-    /** What Describe shows with Properties: the provisioned Properties, Init, Attachments and timestamps. */
+    /** What Describe shows with Properties: the provisioned Properties (as received), Init, Attachments, times. */
     private static RawJson propertiesOf(FileInstance i) {
-        ObjectNode node = FileJson.MAPPER.createObjectNode();
         try {
-            node.set("Properties", FileJson.MAPPER.readTree(i.spec().properties().json()));
-            node.put("Init", i.spec().init());
-            if (i.spec().attachments().isEmpty()) {
-                node.putNull("Attachments");
-            } else {
-                var list = node.putArray("Attachments");
-                i.spec().attachments().forEach(a -> list.addObject().put("ID", a.id()).put("Type", a.type()));
-            }
-            node.put("Created", i.created().toString());
-            node.put("Updated", i.updated().toString());
-            return new RawJson(FileJson.MAPPER.writer().without(
-                    com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
+            return new RawJson(GoJson.toText(out -> {
+                out.writeStartObject();
+                out.writeFieldName("Properties");
+                GoJson.writeRaw(out, i.spec().properties());
+                out.writeStringField("Init", i.spec().init());
+                out.writeFieldName("Attachments");
+                if (i.spec().attachments().isEmpty()) {
+                    out.writeNull();
+                } else {
+                    out.writeStartArray();
+                    for (var a : i.spec().attachments()) {
+                        out.writeStartObject();
+                        out.writeStringField("ID", a.id());
+                        out.writeStringField("Type", a.type());
+                        out.writeEndObject();
+                    }
+                    out.writeEndArray();
+                }
+                out.writeStringField("Created", i.created().toString());
+                out.writeStringField("Updated", i.updated().toString());
+                out.writeEndObject();
+            }));
         } catch (IOException e) {
             throw new InstanceException(ErrorCode.INTERNAL, "cannot encode properties of " + i.id(), e);
         }

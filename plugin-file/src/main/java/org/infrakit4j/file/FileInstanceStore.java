@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,7 +16,18 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +38,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The instance files of one directory and their in-memory index. Each instance is one file {@code <ID>.json},
- * written atomically and durably (temp file, fsync, rename, directory fsync), so a reader or a crash never sees a
- * partial file. The index is loaded once at open and kept in step with every write; a lock file keeps a second
- * process off the directory. Only IDs this store generates ever become paths.
+ * replaced atomically (temp file, rename), so no reader ever sees a partial file. A change is durable when its
+ * record is in the {@link FileJournal} (one fsync shared by concurrent writers); the files it touched are fsynced
+ * by a background checkpoint shortly after, which then drops the journal segment. At open, segments left by a
+ * crash are replayed (each file written with fsync), then the index is loaded. A lock file keeps a second process
+ * off the directory. Only IDs this store generates ever become paths.
  */
 final class FileInstanceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileInstanceStore.class);
@@ -38,20 +50,37 @@ final class FileInstanceStore implements AutoCloseable {
     private static final String SUFFIX = ".json";
     private static final String TEMP_PREFIX = ".tmp-";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int SYNC_THREADS = 8;
+    private static final long CHECKPOINT_MS = 200;
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private final Path dir;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final DirectorySync dirSync;
     private final ConcurrentMap<String, FileInstance> index = new ConcurrentHashMap<>();
+    /** Writers hold it shared; a checkpoint holds it exclusively for the moment it rotates the journal. */
+    private final ReadWriteLock gate = new ReentrantReadWriteLock();
+    /** Instances whose files changed since the last checkpoint. */
+    private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService checkpointer;
+    private final ExecutorService syncers;
+    private FileJournal journal;
 
     private FileInstanceStore(Path dir, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.dirSync = new DirectorySync(dir);
+        this.checkpointer = Executors.newSingleThreadScheduledExecutor(daemon("ik4j-file-checkpoint"));
+        this.syncers = Executors.newFixedThreadPool(SYNC_THREADS, daemon("ik4j-file-sync"));
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /** Opens (creating, mode 0700) and locks the directory, then loads every valid instance file. */
@@ -77,8 +106,43 @@ final class FileInstanceStore implements AutoCloseable {
         ch.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII)),
                 0);
         FileInstanceStore store = new FileInstanceStore(abs, ch, lock);
-        store.load();
+        try {
+            store.recover();
+            store.load();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        store.checkpointer.scheduleWithFixedDelay(store::checkpointQuietly, CHECKPOINT_MS, CHECKPOINT_MS,
+                TimeUnit.MILLISECONDS);
         return store;
+    }
+
+    /** Replays journal segments a crash left, writing each file durably, then drops them. */
+    private void recover() throws IOException {
+        List<Path> segments = FileJournal.segments(dir);
+        int applied = 0;
+        for (Path segment : segments) {
+            for (String record : FileJournal.records(segment)) {
+                String arg = record.substring(2);
+                if (record.startsWith("P ")) {
+                    FileInstance instance = FileJson.MAPPER.readValue(arg, FileInstance.class);
+                    writeFile(instance, true);
+                } else if (record.startsWith("D ") && ID.matcher(arg).matches()) {
+                    Files.deleteIfExists(pathOf(arg));
+                }
+                applied++;
+            }
+        }
+        if (!segments.isEmpty()) {
+            FileJournal.syncDirectory(dir);
+            for (Path segment : segments) {
+                Files.delete(segment);
+            }
+            LOG.atInfo().addKeyValue("records", applied).addKeyValue("segments", segments.size())
+                    .log("replayed the journal left by an unclean stop");
+        }
+        journal = FileJournal.open(dir, segments);
     }
 
     private void load() throws IOException {
@@ -90,7 +154,7 @@ final class FileInstanceStore implements AutoCloseable {
                     Files.deleteIfExists(p); // an interrupted write: the rename never happened
                     continue;
                 }
-                if (name.equals(".lock")) {
+                if (name.equals(".lock") || FileJournal.isJournalFile(name)) {
                     continue;
                 }
                 String id = name.endsWith(SUFFIX) ? name.substring(0, name.length() - SUFFIX.length()) : name;
@@ -139,10 +203,43 @@ final class FileInstanceStore implements AutoCloseable {
         return index.values();
     }
 
-    /** Writes the instance's file durably, then makes it visible in the index. */
+    /** Journals the instance (durable on return), replaces its file and makes it visible in the index. */
     void put(FileInstance instance) throws IOException {
+        String record = "P " + FileJson.COMPACT.writeValueAsString(instance);
+        gate.readLock().lock();
+        try {
+            journal.append(record);
+            writeFile(instance, false);
+            dirty.add(instance.id());
+            index.put(instance.id(), instance);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /** Journals the deletion, deletes the file and drops it from the index; false when it did not exist. */
+    boolean remove(String id) throws IOException {
+        if (!ID.matcher(id).matches() || !index.containsKey(id)) {
+            return false;
+        }
+        gate.readLock().lock();
+        try {
+            journal.append("D " + id);
+            try {
+                Files.delete(pathOf(id));
+            } catch (NoSuchFileException e) {
+                LOG.atWarn().addKeyValue("instance", id).log("instance file was already gone");
+            }
+            dirty.add(id);
+            return index.remove(id) != null;
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /** Replaces the instance's file atomically: a temp file renamed over it (fsynced first when asked). */
+    private void writeFile(FileInstance instance, boolean fsync) throws IOException {
         byte[] json = FileJson.MAPPER.writeValueAsBytes(instance);
-        Path target = pathOf(instance.id());
         Path temp = dir.resolve(TEMP_PREFIX + instance.id() + "-" + Long.toHexString(RANDOM.nextLong()));
         try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 OWNER_ONLY)) {
@@ -150,33 +247,71 @@ final class FileInstanceStore implements AutoCloseable {
             while (buffer.hasRemaining()) {
                 ch.write(buffer);
             }
-            ch.force(true);
+            if (fsync) {
+                ch.force(true);
+            }
         } catch (IOException e) {
             Files.deleteIfExists(temp);
             throw e;
         }
         try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, pathOf(instance.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
             Files.deleteIfExists(temp);
             throw e;
         }
-        dirSync.sync();
-        index.put(instance.id(), instance);
     }
 
-    /** Deletes the instance's file durably and drops it from the index; false when it did not exist. */
-    boolean remove(String id) throws IOException {
-        if (!ID.matcher(id).matches() || !index.containsKey(id)) {
-            return false;
+    /**
+     * Makes the files changed since the last checkpoint durable, then deletes the journal segments that covered
+     * them. Writers wait only while the journal switches to a new segment.
+     */
+    void checkpoint() throws IOException {
+        List<String> changed;
+        long closed;
+        gate.writeLock().lock();
+        try {
+            if (dirty.isEmpty()) {
+                return;
+            }
+            changed = List.copyOf(dirty);
+            dirty.clear();
+            closed = journal.rotate();
+        } finally {
+            gate.writeLock().unlock();
+        }
+        List<Future<?>> syncs = new ArrayList<>();
+        for (String id : changed) {
+            syncs.add(syncers.submit(() -> {
+                try (FileChannel ch = FileChannel.open(pathOf(id), StandardOpenOption.READ)) {
+                    ch.force(true);
+                } catch (NoSuchFileException e) {
+                    // destroyed: the directory fsync below makes that durable
+                }
+                return null;
+            }));
         }
         try {
-            Files.delete(pathOf(id));
-        } catch (NoSuchFileException e) {
-            LOG.atWarn().addKeyValue("instance", id).log("instance file was already gone");
+            for (Future<?> f : syncs) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("checkpoint interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
-        dirSync.sync();
-        return index.remove(id) != null;
+        FileJournal.syncDirectory(dir);
+        journal.deleteUpTo(closed);
+    }
+
+    private void checkpointQuietly() {
+        try {
+            checkpoint();
+        } catch (IOException | RuntimeException e) {
+            // The journal still holds every change; the next checkpoint or a restart's replay retries.
+            LOG.atWarn().addKeyValue("dir", dir).addKeyValue("error", e.toString()).log("checkpoint failed");
+        }
     }
 
     private Path pathOf(String id) {
@@ -186,46 +321,25 @@ final class FileInstanceStore implements AutoCloseable {
         return dir.resolve(id + SUFFIX);
     }
 
+    /** A last checkpoint, so a clean stop leaves no journal behind; then the lock is released. */
     @Override
     public void close() throws IOException {
+        checkpointer.shutdownNow();
         try {
-            lock.release();
-        } finally {
-            lockChannel.close();
-        }
-    }
-
-    /**
-     * fsync of the directory shared by concurrent writers: one fsync covers every rename made before it began,
-     * so N concurrent writes cost about one directory fsync, not N.
-     */
-    private static final class DirectorySync {
-        private final Path dir;
-        private final Object syncLock = new Object();
-        private long requested;
-        private long synced;
-
-        DirectorySync(Path dir) {
-            this.dir = dir;
-        }
-
-        void sync() throws IOException {
-            long ticket;
-            synchronized (this) {
-                ticket = ++requested;
+            checkpointer.awaitTermination(10, TimeUnit.SECONDS);
+            if (journal != null) {
+                checkpoint();
+                journal.close();
+                journal.deleteUpTo(Long.MAX_VALUE);
             }
-            synchronized (syncLock) {
-                if (synced >= ticket) {
-                    return;
-                }
-                long upTo;
-                synchronized (this) {
-                    upTo = requested;
-                }
-                try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-                    ch.force(true);
-                }
-                synced = upTo;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            syncers.shutdownNow();
+            try {
+                lock.release();
+            } finally {
+                lockChannel.close();
             }
         }
     }

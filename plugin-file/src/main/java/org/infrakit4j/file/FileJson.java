@@ -93,6 +93,10 @@ final class FileJson {
                         }
                     }));
 
+    /** The same mapping on one line, for journal records. */
+    static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
+            MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+
     private FileJson() {
     }
 

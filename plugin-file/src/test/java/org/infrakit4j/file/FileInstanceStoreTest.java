@@ -130,9 +130,53 @@ class FileInstanceStoreTest {
             assertThat(json.path("Spec").path("Init").asText()).isEqualTo("echo <secret>");
             assertThat(json.path("Created").asText()).isNotEmpty();
             try (Stream<Path> files = Files.list(dir())) {
-                assertThat(files.map(p -> p.getFileName().toString()))
+                assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".journal-")))
                         .containsExactlyInAnyOrder(".lock", id.value() + ".json");
             }
+        }
+        try (Stream<Path> files = Files.list(dir())) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".journal-")))
+                    .as("a clean stop leaves no journal").isEmpty();
+        }
+    }
+
+    private static String record(String body) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return String.format("%08x", crc.getValue()) + " " + body + "\n";
+    }
+
+    @Test
+    void aJournalLeftByACrashIsReplayedAndATornTailIgnored() throws Exception {
+        Files.createDirectories(dir());
+        String a = "instance-00000000000000a1";
+        String b = "instance-00000000000000b2";
+        String c = "instance-00000000000000c3";
+        String at = "\"Created\":\"2026-01-01T00:00:00Z\",\"Updated\":\"2026-01-01T00:00:00Z\"";
+        String spec = "\"Spec\":{\"Properties\":{\"n\":1.50},\"Tags\":null,\"Init\":\"\",\"LogicalID\":null,"
+                + "\"Attachments\":null}";
+        // a: journaled, its file renamed but never written out (what a crash before the checkpoint can leave)
+        Files.writeString(dir().resolve(a + ".json"), "");
+        // b: provisioned, then destroyed; c: its record is torn, so it never happened
+        Files.writeString(dir().resolve(".journal-000000000007"),
+                record("P {\"ID\":\"" + a + "\",\"LogicalID\":\"pet\",\"Tags\":{\"k\":\"v\"}," + spec + "," + at + "}")
+                + record("P {\"ID\":\"" + b + "\",\"LogicalID\":null,\"Tags\":{}," + spec + "," + at + "}")
+                + record("D " + b)
+                + record("P {\"ID\":\"" + c + "\",\"LogicalID\":null,\"Tags\":{}," + spec + "," + at + "}")
+                        .substring(0, 40));
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            List<Description> all = plugin.describeInstances(Map.of(), true);
+            assertThat(all).extracting(Description::id).containsExactly(new InstanceId(a));
+            assertThat(all.get(0).tags()).isEqualTo(Map.of("k", "v"));
+            assertThat(all.get(0).logicalId()).contains("pet");
+            assertThat(all.get(0).properties().json()).contains("\"Properties\":{\"n\":1.50}");
+            try (Stream<Path> files = Files.list(dir())) {
+                assertThat(files.map(p -> p.getFileName().toString()))
+                        .doesNotContain(".journal-000000000007", b + ".json", c + ".json");
+            }
+            assertThat(Files.readString(dir().resolve(a + ".json"))).contains(a);
+            InstanceId next = plugin.provision(spec("k", "w"));
+            assertThat(plugin.describeInstances(Map.of("k", "w"), false)).extracting(Description::id).containsExactly(next);
         }
     }
 

@@ -97,6 +97,48 @@ class FileMainProcessTest {
     }
 
     @Test
+    void killNineDuringProvisionsLosesNoAcknowledgedInstance() throws Exception {
+        Path socket = home.resolve("plugins/instance-file");
+        Process p = start();
+        awaitSocket(socket, p);
+        java.util.Set<org.infrakit4j.spi.InstanceId> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10))) {
+            client.handshake();
+            for (int t = 0; t < 8; t++) {
+                pool.submit(() -> {
+                    for (int i = 0; ; i++) {
+                        acknowledged.add(client.provision(Spec.of(new RawJson("{\"n\":" + i + "}"),
+                                Map.of("crash", "test"))));
+                    }
+                });
+            }
+            while (acknowledged.size() < 300) {
+                Thread.sleep(5);
+            }
+            new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(socket).as("a killed plugin leaves its socket behind").exists();
+        Process again = start();
+        awaitSocket(socket, again);
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10))) {
+            List<org.infrakit4j.spi.Description> found = client.describeInstances(Map.of("crash", "test"), false);
+            assertThat(found).extracting(org.infrakit4j.spi.Description::id).containsAll(acknowledged);
+        }
+        try (var files = Files.list(home.resolve("instance-file"))) {
+            for (Path f : (Iterable<Path>) files.filter(x -> x.toString().endsWith(".json"))::iterator) {
+                assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).path("ID").asText())
+                        .as("every instance file is whole: %s", f).isEqualTo(f.getFileName().toString()
+                                .replace(".json", ""));
+            }
+        }
+        assertThat(output(1)).doesNotContain("skipping a corrupt instance file");
+    }
+
+    @Test
     void aSecondProcessWithTheSameNameFailsFastAndLeavesTheFirstServing() throws Exception {
         Process first = start("--dir", home.resolve("a").toString());
         Path socket = home.resolve("plugins/instance-file");
