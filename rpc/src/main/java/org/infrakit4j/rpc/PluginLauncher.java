@@ -3,6 +3,7 @@ package org.infrakit4j.rpc;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.infrakit4j.spi.InstancePlugin;
@@ -84,11 +85,18 @@ public final class PluginLauncher {
         Map<String, InstancePlugin> create() throws StartupException;
     }
 
+    /** The thread loading logging and the server while the command line is parsed (null when not started). */
+    private static volatile Thread warmUp;
+
     private PluginLauncher() {
     }
 
     /** Parses {@code args} into {@code command} (a picocli command whose call() invokes {@link #serve}). */
     public static int execute(Object command, String... args) {
+        Thread warmup = new Thread(PluginLauncher::warmUp, "ik4j-warmup");
+        warmup.setDaemon(true);
+        warmup.start();
+        warmUp = warmup;
         CommandLine cli = new CommandLine(command);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
@@ -101,11 +109,37 @@ public final class PluginLauncher {
     }
 
     /**
+     * Start-up time is mostly class loading; logging and the HTTP server do not depend on the command line, so
+     * they load on a second core while picocli parses it.
+     */
+    private static void warmUp() {
+        LoggerFactory.getILoggerFactory();
+        for (String name : List.of("org.eclipse.jetty.server.Server",
+                "org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector",
+                "org.eclipse.jetty.server.HttpConnectionFactory", "org.eclipse.jetty.server.handler.GracefulHandler",
+                "org.infrakit4j.rpc.RpcDispatcher", "org.infrakit4j.rpc.InstanceCall")) {
+            try {
+                Class.forName(name, true, PluginLauncher.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                return; // only a head start; serving loads what it needs anyway
+            }
+        }
+    }
+
+    /**
      * Serves the plugins until SIGTERM or SIGINT, then stops gracefully and returns {@link #EXIT_OK}.
      *
      * @throws StartupException when the socket or the plugins cannot be set up
      */
     public static int serve(Options options, String defaultName, PluginFactory factory) throws StartupException {
+        Thread loading = warmUp;
+        if (loading != null) {
+            try {
+                loading.join(30_000); // logging must be initialised before it is configured and first used
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         LogSetup.configure(options.logLevel, options.logFormat.name());
         Logger log = LoggerFactory.getLogger(PluginLauncher.class);
         String name = options.name == null ? defaultName : options.name;
