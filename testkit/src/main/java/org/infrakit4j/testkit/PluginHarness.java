@@ -54,6 +54,11 @@ public final class PluginHarness implements AutoCloseable {
         return dir;
     }
 
+    /** Stops the server as SIGTERM would (graceful), leaving clients open. */
+    public void stopServer() {
+        server.close();
+    }
+
     public RawHttp raw() throws IOException {
         return new RawHttp(server.socket());
     }
