@@ -106,7 +106,7 @@ public final class StrictProperties {
             throw InstanceException.invalid("", "is not valid JSON: " + e.getOriginalMessage());
         }
         if (!tree.isObject()) {
-            throw InstanceException.invalid("", "must be a JSON object, got " + kind(tree));
+            throw InstanceException.invalid("", "must be an object, got " + kind(tree));
         }
         checkNames(tree, type, "");
         try {
@@ -121,9 +121,7 @@ public final class StrictProperties {
         } catch (InvalidFormatException e) {
             String at = path(type, e.getPath());
             if (e.getTargetType() != null && e.getTargetType().isEnum()) {
-                String values = Arrays.stream(e.getTargetType().getEnumConstants()).map(Object::toString)
-                        .collect(Collectors.joining(", "));
-                throw InstanceException.invalid(at, "must be one of " + values + ", got "
+                throw InstanceException.invalid(at, "must be one of " + enumNames(e.getTargetType()) + ", got "
                         + InstanceException.quote(String.valueOf(e.getValue())));
             }
             throw InstanceException.invalid(at, "must be " + expected(e.getTargetType()) + ", got "
@@ -169,7 +167,7 @@ public final class StrictProperties {
                 for (RecordComponent k : raw.getRecordComponents()) {
                     known.add(jsonName(k));
                 }
-                throw InstanceException.invalid(join(path, member.getKey()), "unknown field (known here: "
+                throw InstanceException.invalid(join(path, member.getKey()), "unknown field (known: "
                         + String.join(", ", known) + ")");
             }
             checkNames(member.getValue(), c.getGenericType(), join(path, jsonName(c)));
@@ -293,10 +291,21 @@ public final class StrictProperties {
             return "an array";
         }
         if (type.isEnum()) {
-            return "one of " + Arrays.stream(type.getEnumConstants()).map(Object::toString)
-                    .collect(Collectors.joining(", "));
+            return "one of " + enumNames(type);
         }
         return "an object";
+    }
+
+    /** An enum's values as JSON spells them (its @JsonProperty names where given). */
+    private static String enumNames(Class<?> type) {
+        return Arrays.stream(type.getEnumConstants()).map(c -> {
+            try {
+                JsonProperty p = type.getField(((Enum<?>) c).name()).getAnnotation(JsonProperty.class);
+                return p != null ? p.value() : c.toString();
+            } catch (NoSuchFieldException e) {
+                return c.toString();
+            }
+        }).collect(Collectors.joining(", "));
     }
 
     static String kind(JsonNode node) {
@@ -317,9 +326,6 @@ public final class StrictProperties {
         }
         if (node.isBoolean()) {
             return "a boolean";
-        }
-        if (node.isIntegralNumber()) {
-            return "an integer";
         }
         return node.isNumber() ? "a number" : "something else";
     }

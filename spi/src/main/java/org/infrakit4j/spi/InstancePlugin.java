@@ -36,8 +36,9 @@ public interface InstancePlugin {
     void label(InstanceId instance, Map<String, String> labels);
 
     /**
-     * Permanently removes an instance. Idempotent: an instance that is already gone, or was never ours, is a
-     * success; an error means the instance may still exist.
+     * Permanently removes an instance. Idempotent: an instance that is already gone, or never existed, is a
+     * success; an error means the instance may still exist. A plugin may refuse to destroy something that exists
+     * but that it does not manage.
      */
     void destroy(InstanceId instance, DestroyContext context);
 

@@ -51,11 +51,11 @@ class StrictPropertiesTest {
 
     @Test
     void namesTheFieldPathOfEveryMistake() {
-        refused("{\"Name\":\"a\",\"Nmae\":1}", "Properties.Nmae: unknown field (known here: Count, Disks, Labels, "
+        refused("{\"Name\":\"a\",\"Nmae\":1}", "Properties.Nmae: unknown field (known: Count, Disks, Labels, "
                 + "Main, Name, On, Ratio)");
         refused("{\"Name\":\"a\",\"Disks\":[{\"Size\":1},{\"Sise\":2}]}",
-                "Properties.Disks[1].Sise: unknown field (known here: Kind, Size)");
-        refused("{\"Name\":5}", "Properties.Name: must be a string, got an integer");
+                "Properties.Disks[1].Sise: unknown field (known: Kind, Size)");
+        refused("{\"Name\":5}", "Properties.Name: must be a string, got a number");
         refused("{\"Name\":\"a\",\"Count\":\"3\"}", "Properties.Count: must be an integer, got a string");
         refused("{\"Name\":\"a\",\"Count\":1.5}", "Properties.Count: must be an integer, got a number");
         refused("{\"Name\":\"a\",\"On\":\"yes\"}", "Properties.On: must be a boolean, got a string");
@@ -65,7 +65,7 @@ class StrictPropertiesTest {
                 "Properties.Disks[0].Kind: must be one of fast, safe, got \"slow\"");
         refused("{\"Name\":\"a\",\"Labels\":{\"k\":[]}}", "Properties.Labels[\"k\"]: must be a string, got an array");
         refused("{}", "Properties.Name: is required");
-        refused("[1]", "Properties: must be a JSON object, got an array");
+        refused("[1]", "Properties: must be an object, got an array");
         refused("{\"Name\":\"a\",\"Name\":\"b\"}", "Properties: is not valid JSON: Duplicate field 'Name'");
     }
 

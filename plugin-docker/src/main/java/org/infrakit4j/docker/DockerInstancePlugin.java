@@ -1,0 +1,285 @@
+package org.infrakit4j.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerConfig;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.InstancePlugin;
+import org.infrakit4j.spi.PropertiesExample;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.infrakit4j.spi.VendorInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Docker containers as instances. The instance ID is the full 64-hex container ID; Destroy and Label accept only
+ * that exact ID (never a name or a prefix). Tags, the namespace and the plugin's own labels are written in the
+ * create call; tags added later by Label live in a {@link DockerLabelStore} and are overlaid on Describe.
+ */
+public final class DockerInstancePlugin implements InstancePlugin, PropertiesExample, VendorInfo.Source,
+        AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerInstancePlugin.class);
+    private static final int STRIPES = 64;
+
+    private final DockerEngine engine;
+    private final DockerClient docker;
+    private final DockerLabels labels;
+    private final DockerLabelStore store;
+    private final DockerImages images;
+    /** Label and Destroy of one container are serialized so a Label never outlives its container's Destroy. */
+    private final Object[] instanceLocks = new Object[STRIPES];
+
+    private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store) {
+        this.engine = engine;
+        this.docker = engine.client();
+        this.labels = labels;
+        this.store = store;
+        this.images = new DockerImages(engine);
+        for (int i = 0; i < STRIPES; i++) {
+            instanceLocks[i] = new Object();
+        }
+    }
+
+    /** Connects to the engine (which may be down: calls then fail until it is back) and opens the label store. */
+    static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
+                                     Path labelStore) throws IOException {
+        DockerLabels labels = new DockerLabels(namespace);
+        DockerLabelStore store = DockerLabelStore.open(labelStore);
+        DockerEngine connected = DockerEngine.connect(engine);
+        if (!connected.ping()) {
+            LOG.atWarn().addKeyValue("engine", engine.host())
+                    .log("docker engine not answering yet; calls fail until it is");
+        }
+        return new DockerInstancePlugin(connected, labels, store);
+    }
+
+    @Override
+    public RawJson exampleProperties() {
+        return DockerProperties.EXAMPLE;
+    }
+
+    @Override
+    public VendorInfo vendorInfo() {
+        return new VendorInfo("infrakit4j-instance-docker", BuildInfo.version(), "https://github.com/infrakit4j");
+    }
+
+    @Override
+    public void validate(RawJson properties) {
+        DockerJson.decode(properties);
+    }
+
+    @Override
+    public InstanceId provision(Spec spec) {
+        long start = System.nanoTime();
+        DockerProperties p = DockerJson.decode(spec.properties());
+        DockerContainerSpec c = DockerContainerSpec.of(p, spec, labels.forCreate(p, spec.tags(), spec.logicalId()));
+        ContainerConfig image = images.prepare(p, c.needsImageCommand());
+        Optional<String> created;
+        try {
+            created = create(c, p, image);
+        } catch (DockerImages.Missing e) {
+            // if-missing pulls lazily, as `docker run` does: one engine call fewer when the image is there.
+            images.pull(p.image());
+            created = create(c, p, image);
+        }
+        if (created.isEmpty()) {
+            return existingPet(c.name().get(), spec);
+        }
+        String id = created.get();
+        try {
+            if (c.hasInit()) {
+                engine.run("copy Init into container " + id, () -> docker.copyArchiveToContainerCmd(id)
+                        .withRemotePath("/").withTarInputStream(new ByteArrayInputStream(c.initArchive())).exec());
+            }
+            for (String network : c.networksToConnect()) {
+                engine.run("connect container " + id + " to network " + network, () -> docker.connectToNetworkCmd()
+                        .withContainerId(id).withNetworkId(network).exec());
+            }
+            engine.run("start container " + id, () -> docker.startContainerCmd(id).exec());
+        } catch (RuntimeException e) {
+            removeHalfMade(id, e);
+            throw e;
+        }
+        LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", id)
+                .addKeyValue("logicalId", c.name().orElse("")).addKeyValue("image", p.image())
+                .addKeyValue("ms", (System.nanoTime() - start) / 1_000_000).log("provisioned");
+        return new InstanceId(id);
+    }
+
+    /** The create call: the container ID, or empty when the pet's name is taken. */
+    private Optional<String> create(DockerContainerSpec c, DockerProperties p, ContainerConfig image) {
+        return engine.call("create container from " + p.image(), () -> {
+            try {
+                return Optional.of(c.apply(docker.createContainerCmd(p.image()), image).exec().getId());
+            } catch (ConflictException e) {
+                if (c.name().isEmpty()) {
+                    throw e;
+                }
+                return Optional.empty();
+            } catch (NotFoundException e) {
+                if (p.pull() == DockerProperties.Pull.IF_MISSING && image == null
+                        && DockerEngine.engineMessage(e).startsWith("No such image")) {
+                    throw new DockerImages.Missing();
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** A name clash: our container for the same pet (same LogicalID, carrying every tag) is the answer. */
+    private InstanceId existingPet(String name, Spec spec) {
+        InspectContainerResponse c = engine.call("inspect container " + name, () -> {
+            try {
+                return docker.inspectContainerCmd(name).exec();
+            } catch (NotFoundException e) {
+                throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(name)
+                        + ": the container name was in use but is gone now; retry");
+            }
+        });
+        Map<String, String> have = c.getConfig().getLabels();
+        if (!labels.isManaged(have) || !labels.inNamespace(have)) {
+            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(name)
+                    + " is the name of container " + c.getId() + ", which this plugin does not manage");
+        }
+        Map<String, String> view = DockerLabels.view(have, store.get(c.getId()));
+        if (!Optional.of(name).equals(DockerLabels.logicalId(have)) || !Description.matches(view, spec.tags())) {
+            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(name)
+                    + " is held by container " + c.getId() + " with other tags");
+        }
+        LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", c.getId())
+                .addKeyValue("logicalId", name).log("provision retried: returning the existing container");
+        return new InstanceId(c.getId());
+    }
+
+    private void removeHalfMade(String id, RuntimeException cause) {
+        try {
+            engine.run("remove container " + id, () -> docker.removeContainerCmd(id).withForce(true)
+                    .withRemoveVolumes(true).exec());
+            LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", cause.getMessage())
+                    .log("provision failed after create; container removed");
+        } catch (RuntimeException e) {
+            // Still labelled as ours, so Describe reports it and the group destroys it: not orphaned.
+            LOG.atError().addKeyValue("instance", id).addKeyValue("error", e.getMessage())
+                    .log("provision failed after create and the container could not be removed");
+        }
+    }
+
+    @Override
+    public void label(InstanceId instance, Map<String, String> add) {
+        labels.checkLabelable(add);
+        synchronized (lockOf(instance)) {
+            InspectContainerResponse c = engine.inspectContainer(instance.value())
+                    .filter(x -> labels.isManaged(x.getConfig().getLabels())
+                            && labels.inNamespace(x.getConfig().getLabels()))
+                    .orElseThrow(() -> InstanceException.notFound(instance));
+            try {
+                store.merge(c.getId(), add);
+            } catch (IOException e) {
+                throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file()
+                        + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void destroy(InstanceId instance, DestroyContext context) {
+        String id = instance.value();
+        synchronized (lockOf(instance)) {
+            Optional<InspectContainerResponse> found = engine.inspectContainer(id);
+            if (found.isEmpty()) {
+                LOG.atDebug().addKeyValue("instance", id).log("destroy: no such container, nothing to do");
+                forget(id);
+                return;
+            }
+            Map<String, String> have = found.get().getConfig().getLabels();
+            if (!labels.isManaged(have) || !labels.inNamespace(have)) {
+                throw new InstanceException(ErrorCode.CONFLICT, "container " + id + (labels.isManaged(have)
+                        ? " belongs to another namespace" : " is not managed by this plugin (no label "
+                        + DockerLabels.MANAGED + ")") + "; refusing to destroy it");
+            }
+            LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
+                    .addKeyValue("reason", context.reason()).log("destroying");
+            int grace = DockerLabels.stopTimeout(have).orElse(10);
+            engine.call("stop container " + id, engine.timeout().plusSeconds(grace), () -> {
+                try {
+                    docker.stopContainerCmd(id).withTimeout(grace).exec();
+                } catch (NotModifiedException | NotFoundException e) {
+                    // already stopped or already gone
+                }
+                return null;
+            });
+            engine.run("remove container " + id, () -> {
+                try {
+                    docker.removeContainerCmd(id).withRemoveVolumes(true).withForce(true).exec();
+                } catch (NotFoundException e) {
+                    // removed meanwhile
+                } catch (ConflictException e) {
+                    if (!DockerEngine.engineMessage(e).contains("already in progress")) {
+                        throw e;
+                    }
+                }
+            });
+            forget(id);
+        }
+    }
+
+    private void forget(String id) {
+        try {
+            store.forget(id);
+        } catch (IOException e) {
+            throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
+        Map<String, Map<String, String>> overlays = store.all();
+        List<Container> containers = engine.call("list containers", () -> docker.listContainersCmd()
+                .withShowAll(true).withLabelFilter(labels.engineFilter(tags, store.overlaidKeys())).exec());
+        List<Description> out = new ArrayList<>();
+        for (Container c : containers) {
+            Map<String, String> overlay = overlays.getOrDefault(c.getId(), Map.of());
+            if (!Description.matches(DockerLabels.view(c.getLabels(), overlay), tags)) {
+                continue;
+            }
+            Description d = Description.of(new InstanceId(c.getId()), DockerLabels.logicalId(c.getLabels()),
+                    labels.tags(c.getLabels(), overlay));
+            if (properties) {
+                Optional<InspectContainerResponse> state = engine.inspectContainer(c.getId());
+                if (state.isEmpty()) {
+                    continue; // removed since the list
+                }
+                d = d.withProperties(DockerContainerState.of(state.get()));
+            }
+            out.add(d);
+        }
+        return out;
+    }
+
+    private Object lockOf(InstanceId id) {
+        return instanceLocks[Math.floorMod(id.value().hashCode(), STRIPES)];
+    }
+
+    @Override
+    public void close() throws IOException {
+        engine.close();
+    }
+}

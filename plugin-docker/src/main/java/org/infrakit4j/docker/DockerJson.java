@@ -1,0 +1,20 @@
+package org.infrakit4j.docker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.spi.RawJson;
+
+/** JSON of the Docker plugin: strict decoding of {@link DockerProperties}, and a plain mapper for its own files. */
+final class DockerJson {
+    static final ObjectMapper MAPPER = JsonMapper.builder().build();
+
+    private DockerJson() {
+    }
+
+    /** Decodes and checks Properties; every failure is INVALID_PROPERTIES naming the field path. */
+    static DockerProperties decode(RawJson properties) {
+        return StrictProperties.decode(properties, DockerProperties.class, null,
+                "an object with at least \"Image\"");
+    }
+}

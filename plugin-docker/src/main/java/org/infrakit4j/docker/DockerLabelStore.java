@@ -1,0 +1,105 @@
+package org.infrakit4j.docker;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Tags added by Label, by container ID. Docker cannot change a container's labels, so the merged tags live here and
+ * are overlaid on Describe; Destroy forgets them. One small JSON file (mode 0600), rewritten atomically (temp file,
+ * fsync, rename) on every change, read once at start.
+ */
+final class DockerLabelStore {
+    private final Path file;
+    /** An immutable snapshot, replaced whole on each write, so readers need no lock. */
+    private volatile Map<String, Map<String, String>> overlays;
+
+    private DockerLabelStore(Path file, Map<String, Map<String, String>> overlays) {
+        this.file = file;
+        this.overlays = overlays;
+    }
+
+    static DockerLabelStore open(Path file) throws IOException {
+        Path abs = file.toAbsolutePath().normalize();
+        Files.createDirectories(abs.getParent());
+        Map<String, Map<String, String>> loaded = Map.of();
+        if (Files.exists(abs)) {
+            Map<String, Map<String, String>> read = DockerJson.MAPPER.readValue(abs.toFile(),
+                    new TypeReference<Map<String, Map<String, String>>>() { });
+            loaded = freeze(read == null ? Map.of() : read);
+        }
+        return new DockerLabelStore(abs, loaded);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    Map<String, Map<String, String>> all() {
+        return overlays;
+    }
+
+    Map<String, String> get(String id) {
+        return overlays.getOrDefault(id, Map.of());
+    }
+
+    /** Every key some container has overlaid: the engine cannot filter on those. */
+    Set<String> overlaidKeys() {
+        Set<String> keys = new HashSet<>();
+        overlays.values().forEach(m -> keys.addAll(m.keySet()));
+        return keys;
+    }
+
+    synchronized void merge(String id, Map<String, String> labels) throws IOException {
+        Map<String, Map<String, String>> next = new TreeMap<>(overlays);
+        Map<String, String> merged = new TreeMap<>(next.getOrDefault(id, Map.of()));
+        merged.putAll(labels);
+        next.put(id, merged);
+        write(next);
+    }
+
+    synchronized void forget(String id) throws IOException {
+        if (!overlays.containsKey(id)) {
+            return;
+        }
+        Map<String, Map<String, String>> next = new TreeMap<>(overlays);
+        next.remove(id);
+        write(next);
+    }
+
+    private void write(Map<String, Map<String, String>> next) throws IOException {
+        byte[] json = DockerJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(next);
+        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer buffer = ByteBuffer.wrap(json);
+            while (buffer.hasRemaining()) {
+                ch.write(buffer);
+            }
+            ch.force(true);
+        }
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+        overlays = freeze(next);
+    }
+
+    private static Map<String, Map<String, String>> freeze(Map<String, Map<String, String>> m) {
+        Map<String, Map<String, String>> copy = new HashMap<>();
+        m.forEach((k, v) -> copy.put(k, Map.copyOf(v)));
+        return Map.copyOf(copy);
+    }
+}

@@ -1,0 +1,132 @@
+package org.infrakit4j.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.RawJson;
+import org.junit.jupiter.api.Test;
+
+/** Validate's decoding: exact messages with field paths, defaults, and the schema kept in step with the record. */
+class DockerPropertiesTest {
+
+    private static void assertInvalid(String json, String message) {
+        assertThatThrownBy(() -> DockerJson.decode(new RawJson(json)))
+                .as(json)
+                .isInstanceOfSatisfying(InstanceException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
+                    assertThat(e.getMessage()).isEqualTo("invalid properties: " + message);
+                });
+    }
+
+    @Test
+    void validateNamesTheFieldPathOfEveryKindOfMistake() {
+        assertInvalid("null", "Properties: is required: an object with at least \"Image\"");
+        assertInvalid("{}", "Properties.Image: is required (an image reference such as busybox:latest)");
+        assertInvalid("[1]", "Properties: must be an object, got an array");
+        assertInvalid("{\"Image\":5}", "Properties.Image: must be a string, got a number");
+        assertInvalid("{\"Image\":\"x\",\"Foo\":1}", "Properties.Foo: unknown field (known: CapAdd, CapDrop, Cmd, "
+                + "Entrypoint, Env, ExposedPorts, Hostname, Image, Init, InitScript, Labels, Mounts, NetworkMode, "
+                + "Networks, PortBindings, Privileged, Pull, Resources, RestartPolicy, StopTimeout, User, Volumes, "
+                + "WorkingDir)");
+        assertInvalid("{\"Image\":\"x\",\"Cmd\":\"sleep 1\"}", "Properties.Cmd: must be an array, got a string");
+        assertInvalid("{\"Image\":\"x\",\"Cmd\":[\"a\",7]}", "Properties.Cmd[1]: must be a string, got a number");
+        assertInvalid("{\"Image\":\"x\",\"Env\":{\"A\":1}}", "Properties.Env[\"A\"]: must be a string, got a number");
+        assertInvalid("{\"Image\":\"x\",\"Env\":{\"A=B\":\"1\"}}",
+                "Properties.Env: key \"A=B\" must be non-empty and contain no '='");
+        assertInvalid("{\"Image\":\"x\",\"Pull\":\"sometimes\"}",
+                "Properties.Pull: must be one of never, if-missing, always, got \"sometimes\"");
+        assertInvalid("{\"Image\":\"x\",\"Resources\":{\"Memory\":\"lots\"}}",
+                "Properties.Resources.Memory: must be a size such as 512m, 2g or 1048576 (bytes)");
+        assertInvalid("{\"Image\":\"x\",\"Resources\":{\"Memory\":512}}",
+                "Properties.Resources.Memory: must be a string, got a number");
+        assertInvalid("{\"Image\":\"x\",\"Mounts\":[{\"Target\":\"/a\"},{\"Type\":\"bind\",\"Source\":\"rel\","
+                + "\"Target\":\"/b\"}]}", "Properties.Mounts[1].Source: must be an absolute host path for a bind mount");
+        assertInvalid("{\"Image\":\"x\",\"Mounts\":[{\"Target\":\"/a\",\"Size\":1}]}",
+                "Properties.Mounts[0].Size: unknown field (known: ReadOnly, Source, Target, Type)");
+        assertInvalid("{\"Image\":\"x\",\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":\"3\"}}",
+                "Properties.RestartPolicy.MaximumRetryCount: must be an integer, got a string");
+        assertInvalid("{\"Image\":\"x\",\"CapAdd\":[\"NET_ADMIN\",\"FLY\"]}",
+                "Properties.CapAdd[1]: unknown capability \"FLY\"");
+        assertInvalid("{\"Image\":\"x\",\"InitScript\":{\"Path\":\"rel\"}}",
+                "Properties.InitScript.Path: must be an absolute file path without '..'");
+        assertInvalid("{\"Image\":\"x\",\"Privileged\":\"yes\"}", "Properties.Privileged: must be a boolean, got a string");
+        assertInvalid("{\"Image\":\"x\",\"StopTimeout\":1.5}", "Properties.StopTimeout: must be an integer, got a number");
+        assertInvalid("{\"Image\":\"x\",\"Labels\":{\"org.infrakit4j.docker.managed\":\"no\"}}",
+                "Properties.Labels: key \"org.infrakit4j.docker.managed\" is reserved for the plugin "
+                        + "(prefix org.infrakit4j.docker.)");
+        assertInvalid("{\"Image\":\"x\"", "Properties: is not valid JSON: Unexpected end-of-input: expected close "
+                + "marker for Object (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION`"
+                + " disabled); line: 1, column: 1])");
+    }
+
+    @Test
+    void fieldNamesMatchCaseInsensitivelyAsInGo() {
+        DockerProperties p = DockerJson.decode(new RawJson("{\"image\":\"busybox\",\"PULL\":\"Never\","
+                + "\"resources\":{\"memory\":\"1k\"}}"));
+        assertThat(p.image()).isEqualTo("busybox");
+        assertThat(p.pull()).isEqualTo(DockerProperties.Pull.NEVER);
+        assertThat(p.resources().memoryBytes()).isEqualTo(1024L);
+        assertInvalid("{\"image\":\"x\",\"resources\":{\"memory\":true}}",
+                "Properties.Resources.Memory: must be a string, got a boolean");
+    }
+
+    @Test
+    void absentFieldsTakeTheDocumentedDefaults() {
+        DockerProperties p = DockerJson.decode(new RawJson("{\"Image\":\"busybox\"}"));
+        assertThat(p.pull()).isEqualTo(DockerProperties.Pull.IF_MISSING);
+        assertThat(p.init()).isTrue();
+        assertThat(p.privileged()).isFalse();
+        assertThat(p.cmd()).isNull();
+        assertThat(p.entrypoint()).isNull();
+        assertThat(p.env()).isEmpty();
+        assertThat(p.initScript()).isEqualTo(new DockerProperties.InitScript("/infrakit/init.sh", true, "/bin/sh"));
+        assertThat(DockerJson.decode(new RawJson("{\"Image\":\"b\",\"Resources\":{\"Memory\":\"2g\",\"Cpus\":0.5}}"))
+                .resources()).satisfies(r -> {
+                    assertThat(r.memoryBytes()).isEqualTo(2L << 30);
+                    assertThat(r.nanoCpus()).isEqualTo(500_000_000L);
+                });
+    }
+
+    @Test
+    void theExampleIsValid() {
+        assertThat(DockerJson.decode(DockerProperties.EXAMPLE).image()).isEqualTo("busybox:latest");
+    }
+
+    @Test
+    void theSchemaNamesExactlyTheFieldsTheRecordsAccept() throws Exception {
+        JsonNode schema;
+        try (InputStream in = DockerProperties.class.getResourceAsStream("docker-properties.schema.json")) {
+            schema = DockerJson.MAPPER.readTree(in);
+        }
+        assertThat(names(schema)).containsExactlyInAnyOrderElementsOf(components(DockerProperties.class));
+        Map<String, Class<?>> nested = Map.of("RestartPolicy", DockerProperties.RestartPolicy.class,
+                "Resources", DockerProperties.Resources.class, "InitScript", DockerProperties.InitScript.class);
+        nested.forEach((field, type) -> assertThat(names(schema.path("properties").path(field)))
+                .as(field).containsExactlyInAnyOrderElementsOf(components(type)));
+        assertThat(names(schema.path("properties").path("Mounts").path("items")))
+                .containsExactlyInAnyOrderElementsOf(components(DockerProperties.Mount.class));
+        assertThat(names(schema.path("properties").path("PortBindings").path("items")))
+                .containsExactlyInAnyOrderElementsOf(components(DockerProperties.PortBinding.class));
+    }
+
+    private static List<String> names(JsonNode objectSchema) {
+        List<String> out = new ArrayList<>();
+        objectSchema.path("properties").fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    private static List<String> components(Class<?> record) {
+        List<String> out = new ArrayList<>();
+        for (var c : record.getRecordComponents()) {
+            out.add(c.getAccessor().getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class).value());
+        }
+        return out;
+    }
+}
