@@ -1,0 +1,377 @@
+package org.infrakit4j.libvirt;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.Transformer;
+import javax.xml.transform.TransformerException;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
+import org.infrakit4j.rpc.StrictProperties;
+
+/**
+ * The domain XML the plugin defines: generated from {@link LibvirtProperties}, or the DomainXML template with the
+ * name replaced and the plugin's parts added (metadata, disks, interfaces). Always built with DOM, never by
+ * string concatenation; parsing refuses DOCTYPEs, so no entity tricks reach a template.
+ */
+final class LibvirtDomainXml {
+    private static final DocumentBuilderFactory FACTORY = secureFactory();
+
+    /** A disk to attach: a volume in a pool, as a disk or a cdrom. */
+    record Disk(LibvirtVolumeRef volume, String format, String device, String bus, boolean readOnly) {
+    }
+
+    private LibvirtDomainXml() {
+    }
+
+    /** Everything: the domain definition of instance {@code name}. */
+    static String build(LibvirtProperties p, String type, String name, LibvirtMetadata metadata, List<Disk> disks,
+                        List<LibvirtProperties.Nic> nics) {
+        Document doc;
+        Element domain;
+        if (p.hasTemplate()) {
+            doc = parse(p.domainXml());
+            domain = doc.getDocumentElement();
+            for (String drop : List.of("name", "uuid")) {
+                for (Element e : children(domain, drop)) {
+                    domain.removeChild(e);
+                }
+            }
+            domain.insertBefore(element(doc, "name", name), domain.getFirstChild());
+        } else {
+            doc = newDocument();
+            domain = doc.createElement("domain");
+            doc.appendChild(domain);
+            domain.setAttribute("type", type);
+            domain.appendChild(element(doc, "name", name));
+            Element memory = element(doc, "memory", Long.toString(p.memoryMiB()));
+            memory.setAttribute("unit", "MiB");
+            domain.appendChild(memory);
+            domain.appendChild(element(doc, "vcpu", Integer.toString(p.vcpus())));
+            domain.appendChild(os(doc, p.os()));
+            if (p.cpuModel() != null) {
+                domain.appendChild(cpu(doc, p.cpuModel()));
+            }
+            domain.appendChild(element(doc, "on_poweroff", "destroy"));
+            domain.appendChild(element(doc, "on_reboot", "restart"));
+            domain.appendChild(element(doc, "on_crash", "destroy"));
+        }
+        Element meta = first(domain, "metadata");
+        if (meta == null) {
+            meta = doc.createElement("metadata");
+            domain.appendChild(meta);
+        }
+        // A template copied from one of our domains carries that domain's metadata: never inherit it.
+        for (Node n = meta.getFirstChild(); n != null; ) {
+            Node next = n.getNextSibling();
+            if (n instanceof Element e && LibvirtMetadata.NAMESPACE.equals(namespaceOf(e))) {
+                meta.removeChild(e);
+            }
+            n = next;
+        }
+        meta.appendChild(metadata.toElement(doc));
+        Element devices = first(domain, "devices");
+        if (devices == null) {
+            devices = doc.createElement("devices");
+            domain.appendChild(devices);
+        }
+        Set<String> targets = new HashSet<>();
+        for (Element d : children(devices, "disk")) {
+            Element t = first(d, "target");
+            if (t != null) {
+                targets.add(t.getAttribute("dev"));
+            }
+        }
+        for (Disk d : disks) {
+            devices.appendChild(disk(doc, d, nextTarget(d.bus(), targets)));
+        }
+        for (LibvirtProperties.Nic nic : nics) {
+            devices.appendChild(nic(doc, nic));
+        }
+        if (!p.hasTemplate()) {
+            if (p.console()) {
+                Element serial = doc.createElement("serial");
+                serial.setAttribute("type", "pty");
+                devices.appendChild(serial);
+                Element console = doc.createElement("console");
+                console.setAttribute("type", "pty");
+                devices.appendChild(console);
+            }
+            Element balloon = doc.createElement("memballoon");
+            balloon.setAttribute("model", "none");
+            devices.appendChild(balloon);
+        }
+        return format(doc);
+    }
+
+    /** Checks a DomainXML template: well-formed, one {@code <domain type=...>}. */
+    static void parseTemplate(String xml) {
+        Document doc;
+        try {
+            doc = parse(xml);
+        } catch (IllegalArgumentException e) {
+            throw new StrictProperties.Problem("DomainXML", e.getMessage());
+        }
+        Element root = doc.getDocumentElement();
+        if (!root.getNodeName().equals("domain")) {
+            throw new StrictProperties.Problem("DomainXML", "root element must be <domain>, not <"
+                    + root.getNodeName() + ">");
+        }
+        if (root.getAttribute("type").isEmpty()) {
+            throw new StrictProperties.Problem("DomainXML", "<domain> needs a type attribute (qemu, kvm, ...)");
+        }
+    }
+
+    private static Element os(Document doc, LibvirtProperties.Os os) {
+        Element e = doc.createElement("os");
+        e.appendChild(element(doc, "type", "hvm"));
+        if (os.kernel() != null) {
+            e.appendChild(element(doc, "kernel", os.kernel()));
+            if (os.initrd() != null) {
+                e.appendChild(element(doc, "initrd", os.initrd()));
+            }
+            if (os.cmdline() != null) {
+                e.appendChild(element(doc, "cmdline", os.cmdline()));
+            }
+        }
+        for (String dev : os.boot()) {
+            Element boot = doc.createElement("boot");
+            boot.setAttribute("dev", dev);
+            e.appendChild(boot);
+        }
+        return e;
+    }
+
+    private static Element cpu(Document doc, String model) {
+        Element cpu = doc.createElement("cpu");
+        if (model.equals("host-passthrough") || model.equals("host-model")) {
+            cpu.setAttribute("mode", model);
+        } else {
+            cpu.setAttribute("mode", "custom");
+            cpu.setAttribute("match", "exact");
+            Element m = element(doc, "model", model);
+            m.setAttribute("fallback", "forbid");
+            cpu.appendChild(m);
+        }
+        return cpu;
+    }
+
+    private static Element disk(Document doc, Disk d, String target) {
+        Element disk = doc.createElement("disk");
+        disk.setAttribute("type", "volume");
+        disk.setAttribute("device", d.device());
+        Element driver = doc.createElement("driver");
+        driver.setAttribute("name", "qemu");
+        driver.setAttribute("type", d.format());
+        disk.appendChild(driver);
+        Element source = doc.createElement("source");
+        source.setAttribute("pool", d.volume().pool());
+        source.setAttribute("volume", d.volume().name());
+        disk.appendChild(source);
+        Element t = doc.createElement("target");
+        t.setAttribute("dev", target);
+        t.setAttribute("bus", d.bus());
+        disk.appendChild(t);
+        if (d.readOnly()) {
+            disk.appendChild(doc.createElement("readonly"));
+        }
+        return disk;
+    }
+
+    private static Element nic(Document doc, LibvirtProperties.Nic nic) {
+        Element e = doc.createElement("interface");
+        Element source = doc.createElement("source");
+        if (nic.network() != null) {
+            e.setAttribute("type", "network");
+            source.setAttribute("network", nic.network());
+        } else {
+            e.setAttribute("type", "bridge");
+            source.setAttribute("bridge", nic.bridge());
+        }
+        e.appendChild(source);
+        if (nic.mac() != null) {
+            Element mac = doc.createElement("mac");
+            mac.setAttribute("address", nic.mac());
+            e.appendChild(mac);
+        }
+        Element model = doc.createElement("model");
+        model.setAttribute("type", nic.model());
+        e.appendChild(model);
+        return e;
+    }
+
+    /** The first free target on a bus, named as libvirt does: vda, vdb, ... vdz, vdaa, ... */
+    static String nextTarget(String bus, Set<String> used) {
+        String prefix = switch (bus) {
+            case "virtio" -> "vd";
+            case "ide" -> "hd";
+            default -> "sd";
+        };
+        for (int i = 0; ; i++) {
+            StringBuilder suffix = new StringBuilder();
+            for (int n = i; n >= 0; n = n / 26 - 1) {
+                suffix.insert(0, (char) ('a' + n % 26));
+            }
+            String dev = prefix + suffix;
+            if (used.add(dev)) {
+                return dev;
+            }
+        }
+    }
+
+    /** The disks of a domain definition: target, device, and where the data lives. */
+    static List<Map<String, String>> disks(Document domain) {
+        List<Map<String, String>> out = new ArrayList<>();
+        Element devices = first(domain.getDocumentElement(), "devices");
+        for (Element d : devices == null ? List.<Element>of() : children(devices, "disk")) {
+            Map<String, String> m = new LinkedHashMap<>();
+            Element target = first(d, "target");
+            m.put("Target", target == null ? "" : target.getAttribute("dev"));
+            m.put("Device", d.getAttribute("device"));
+            Element source = first(d, "source");
+            if (source != null) {
+                for (String a : List.of("pool", "volume", "file", "dev")) {
+                    if (source.hasAttribute(a)) {
+                        m.put(Character.toUpperCase(a.charAt(0)) + a.substring(1), source.getAttribute(a));
+                    }
+                }
+            }
+            boolean readOnly = first(d, "readonly") != null || d.getAttribute("device").equals("cdrom");
+            m.put("ReadOnly", Boolean.toString(readOnly));
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** The interfaces of a domain definition: MAC, type and source. */
+    static List<Map<String, String>> interfaces(Document domain) {
+        List<Map<String, String>> out = new ArrayList<>();
+        Element devices = first(domain.getDocumentElement(), "devices");
+        for (Element i : devices == null ? List.<Element>of() : children(devices, "interface")) {
+            Map<String, String> m = new LinkedHashMap<>();
+            Element mac = first(i, "mac");
+            m.put("MAC", mac == null ? "" : mac.getAttribute("address"));
+            m.put("Type", i.getAttribute("type"));
+            Element source = first(i, "source");
+            if (source != null) {
+                for (String a : List.of("network", "bridge")) {
+                    if (source.hasAttribute(a)) {
+                        m.put(Character.toUpperCase(a.charAt(0)) + a.substring(1), source.getAttribute(a));
+                    }
+                }
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    static Document parse(String xml) {
+        try {
+            DocumentBuilder builder = FACTORY.newDocumentBuilder();
+            builder.setErrorHandler(null);
+            return builder.parse(new InputSource(new StringReader(xml)));
+        } catch (SAXParseException e) {
+            throw new IllegalArgumentException("does not parse as XML: line " + e.getLineNumber() + ", column "
+                    + e.getColumnNumber() + ": " + e.getMessage());
+        } catch (SAXException | IOException e) {
+            throw new IllegalArgumentException("does not parse as XML: " + e.getMessage());
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Document newDocument() {
+        try {
+            return FACTORY.newDocumentBuilder().newDocument();
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String format(Document doc) {
+        try {
+            TransformerFactory tf = TransformerFactory.newInstance();
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+            Transformer t = tf.newTransformer();
+            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
+            t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+            StringWriter out = new StringWriter();
+            t.transform(new DOMSource(doc), new StreamResult(out));
+            return out.toString();
+        } catch (TransformerException e) {
+            throw new IllegalStateException("cannot write XML", e);
+        }
+    }
+
+    private static DocumentBuilderFactory secureFactory() {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        try {
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+        f.setXIncludeAware(false);
+        f.setExpandEntityReferences(false);
+        f.setNamespaceAware(false);
+        return f;
+    }
+
+    private static Element element(Document doc, String name, String text) {
+        Element e = doc.createElement(name);
+        e.setTextContent(text);
+        return e;
+    }
+
+    static Element first(Element parent, String name) {
+        List<Element> all = children(parent, name);
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    private static List<Element> children(Element parent, String name) {
+        List<Element> out = new ArrayList<>();
+        NodeList nodes = parent.getChildNodes();
+        for (int i = 0; i < nodes.getLength(); i++) {
+            if (nodes.item(i) instanceof Element e && e.getNodeName().equals(name)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** The namespace URI of a (not namespace-aware parsed) element, from its prefix's xmlns attribute. */
+    private static String namespaceOf(Element e) {
+        if (e.getNamespaceURI() != null) {
+            return e.getNamespaceURI();
+        }
+        String name = e.getNodeName();
+        int colon = name.indexOf(':');
+        String attr = colon < 0 ? "xmlns" : "xmlns:" + name.substring(0, colon);
+        for (Node n = e; n instanceof Element el; n = n.getParentNode()) {
+            if (el.hasAttribute(attr)) {
+                return el.getAttribute(attr);
+            }
+        }
+        return null;
+    }
+}

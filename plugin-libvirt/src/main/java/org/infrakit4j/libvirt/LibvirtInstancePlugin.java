@@ -1,0 +1,291 @@
+package org.infrakit4j.libvirt;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.InstancePlugin;
+import org.infrakit4j.spi.PropertiesExample;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.infrakit4j.spi.VendorInfo;
+import org.libvirt.Domain;
+import org.libvirt.Error;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * libvirt domains as instances. The instance ID is the domain name, {@code <NamePrefix>-<12 hex digits>}; each
+ * domain is persistent and carries its tags, LogicalID and owned volumes in {@link LibvirtMetadata}, written with
+ * the definition. Init becomes a cloud-init NoCloud seed volume; Destroy removes the domain and the volumes made
+ * for it. Tags given with {@code --namespace} are added to every instance and scope every Describe.
+ */
+public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesExample, VendorInfo.Source,
+        AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtInstancePlugin.class);
+    private static final int STRIPES = 64;
+    private static final int CONFIG = Domain.ModificationImpact.CONFIG;
+    private static final int LIVE = Domain.ModificationImpact.LIVE;
+
+    private final LibvirtConnection libvirt;
+    private final Map<String, String> namespace;
+    private final String storagePool;
+    /** Provisions of one LogicalID are serialized so a retried call finds the first one's domain. */
+    private final Object[] logicalIdLocks = new Object[STRIPES];
+    /** Labels of one instance are serialized so a merge never loses a concurrent label. */
+    private final Object[] labelLocks = new Object[STRIPES];
+    /** A domain's start and its removal never interleave (a start after undefine would leave it transient). */
+    private final Object[] lifecycleLocks = new Object[STRIPES];
+    /**
+     * Domains whose start runs in the background, with the metadata they were defined with: libvirt holds a
+     * starting (or stopping) domain's lock for seconds, so Describe answers for our own busy domains from here.
+     */
+    private final Map<String, LibvirtMetadata> starting = new ConcurrentHashMap<>();
+    private final Set<String> destroying = ConcurrentHashMap.newKeySet();
+    private final LibvirtBackground background;
+
+    /**
+     * @param uri libvirt connection URI, opened on first use
+     * @param namespace tags put on every instance and required of every described one
+     * @param storagePool pool for seed disks and new volumes, or null
+     */
+    public LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool) {
+        this(uri, namespace, storagePool, Duration.ofMillis(500));
+    }
+
+    /** @param patience how long a call waits for a domain start or removal before leaving it to run on */
+    LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, Duration patience) {
+        this.background = new LibvirtBackground(LibvirtConnection.MAX_IN_FLIGHT, patience, Duration.ofMinutes(2));
+        this.libvirt = new LibvirtConnection(uri);
+        this.namespace = Map.copyOf(namespace);
+        this.storagePool = storagePool;
+        for (int i = 0; i < STRIPES; i++) {
+            logicalIdLocks[i] = new Object();
+            labelLocks[i] = new Object();
+            lifecycleLocks[i] = new Object();
+        }
+    }
+
+    LibvirtConnection connection() {
+        return libvirt;
+    }
+
+    @Override
+    public RawJson exampleProperties() {
+        return new RawJson("{\"NamePrefix\":\"worker\",\"Type\":\"kvm\",\"MemoryMiB\":1024,\"VCPUs\":2,"
+                + "\"Disks\":[{\"Kind\":\"overlay\",\"Base\":\"images/debian-12.qcow2\",\"SizeMiB\":8192}],"
+                + "\"Interfaces\":[{\"Network\":\"default\"}],\"StopTimeoutSeconds\":30}");
+    }
+
+    @Override
+    public VendorInfo vendorInfo() {
+        return new VendorInfo("infrakit4j-instance-libvirt", BuildInfo.version(), "https://github.com/infrakit4j");
+    }
+
+    @Override
+    public void validate(RawJson properties) {
+        LibvirtPropertiesDecoder.decode(properties);
+    }
+
+    @Override
+    public InstanceId provision(Spec spec) {
+        LibvirtProvision plan = LibvirtProvision.of(spec, namespace, storagePool);
+        if (spec.logicalId().isEmpty()) {
+            return create(plan);
+        }
+        String logicalId = spec.logicalId().get();
+        synchronized (logicalIdLocks[Math.floorMod(logicalId.hashCode(), STRIPES)]) {
+            for (Description d : describeInstances(Map.of(), false)) {
+                if (d.logicalId().equals(spec.logicalId())) {
+                    if (d.tags().equals(plan.tags())) {
+                        LOG.atInfo().addKeyValue("instance", d.id()).addKeyValue("logicalId", logicalId)
+                                .log("provision retried: returning the existing domain");
+                        return d.id();
+                    }
+                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
+                            + " is held by instance " + d.id() + " with other tags");
+                }
+            }
+            return create(plan);
+        }
+    }
+
+    private InstanceId create(LibvirtProvision plan) {
+        long start = System.nanoTime();
+        String type = plan.properties().type() != null ? plan.properties().type()
+                : libvirt.retrying("read the driver type", LibvirtProvision::driverType);
+        String name = libvirt.retrying("choose a domain name",
+                c -> LibvirtProvision.freeName(c, plan.properties().namePrefix()));
+        List<LibvirtVolumeRef> made = new ArrayList<>();
+        boolean defined = false;
+        try {
+            LibvirtProvision.Prepared prepared = libvirt.retrying("check storage for " + name,
+                    c -> plan.prepare(c, name));
+            libvirt.once("create volumes for " + name, c -> prepared.createVolumes(c, name, Instant.now(), made));
+            String xml = LibvirtDomainXml.build(plan.properties(), type, name, prepared.metadata(),
+                    prepared.disks(), plan.nics());
+            libvirt.once("define domain " + name, c -> c.domainDefineXML(xml));
+            defined = true;
+            starting.put(name, prepared.metadata());
+        } catch (RuntimeException e) {
+            LibvirtTeardown.discard(libvirt, name, defined, made, e);
+            throw e;
+        }
+        boolean started = background.run(() -> start(name, made, start));
+        LOG.atInfo().addKeyValue("instance", name).addKeyValue("logicalId", plan.logicalId().orElse(""))
+                .addKeyValue("started", started).addKeyValue("ms", (System.nanoTime() - start) / 1_000_000)
+                .log("provisioned");
+        return new InstanceId(name);
+    }
+
+    /** Starts a defined domain; if that fails, the domain and its volumes go (unless a Destroy came first). */
+    private void start(String name, List<LibvirtVolumeRef> made, long since) {
+        synchronized (lifecycleLock(name)) {
+            try {
+                if (!destroying.contains(name)) {
+                    libvirt.once("start domain " + name, c -> {
+                        Domain d = LibvirtTeardown.lookup(c, name);
+                        return d == null ? 0 : d.create();
+                    });
+                }
+            } catch (RuntimeException e) {
+                LibvirtTeardown.discard(libvirt, name, true, made, e);
+                throw e;
+            } finally {
+                starting.remove(name);
+            }
+        }
+        LOG.atDebug().addKeyValue("instance", name).addKeyValue("ms", (System.nanoTime() - since) / 1_000_000)
+                .log("started");
+    }
+
+    private Object lifecycleLock(String name) {
+        return lifecycleLocks[Math.floorMod(name.hashCode(), STRIPES)];
+    }
+
+    @Override
+    public void label(InstanceId instance, Map<String, String> labels) {
+        synchronized (labelLocks[Math.floorMod(instance.value().hashCode(), STRIPES)]) {
+            libvirt.retrying("label " + instance, c -> {
+                Domain d = LibvirtTeardown.lookup(c, instance.value());
+                LibvirtMetadata meta = d == null ? null : LibvirtDomainFacts.definedMetadata(d);
+                if (meta == null) {
+                    throw InstanceException.notFound(instance);
+                }
+                Map<String, String> merged = new HashMap<>(meta.tags());
+                merged.putAll(labels);
+                merged.putAll(namespace); // as in Provision: the namespace is not the caller's to change
+                LibvirtMetadata labelled = meta.withTags(merged);
+                String xml = labelled.toXml();
+                int flags = (d.isPersistent() == 1 ? CONFIG : 0) | (d.isActive() == 1 ? LIVE : 0);
+                d.setMetadata(Domain.MetadataType.ELEMENT, xml, LibvirtMetadata.PREFIX, LibvirtMetadata.NAMESPACE,
+                        flags);
+                starting.computeIfPresent(instance.value(), (k, v) -> labelled);
+                return null;
+            });
+        }
+    }
+
+    @Override
+    public void destroy(InstanceId instance, DestroyContext context) {
+        String name = instance.value();
+        if (!destroying.add(name)) {
+            return; // already being removed
+        }
+        boolean done = false;
+        try {
+            done = background.run(() -> {
+                synchronized (lifecycleLock(name)) {
+                    remove(name, context);
+                }
+            });
+        } finally {
+            if (done) {
+                destroying.remove(name);
+            }
+        }
+    }
+
+    /** Runs on the background threads; while it runs, the domain is hidden from Describe. */
+    private void remove(String name, DestroyContext context) {
+        try {
+            LibvirtMetadata meta = libvirt.retrying("destroy " + name, c -> {
+                Domain d = LibvirtTeardown.lookup(c, name);
+                LibvirtMetadata m = d == null ? null : LibvirtDomainFacts.definedMetadata(d);
+                if (m != null && m.stopTimeoutSeconds() > 0 && d.isActive() == 1) {
+                    d.shutdown();
+                }
+                return m;
+            });
+            if (meta == null) {
+                LOG.atDebug().addKeyValue("instance", name).log("destroy: no such domain of ours, nothing to do");
+                return; // gone, or never ours: leave it alone
+            }
+            if (meta.stopTimeoutSeconds() > 0) {
+                LibvirtTeardown.awaitStop(libvirt, name, meta.stopTimeoutSeconds());
+            }
+            libvirt.retrying("destroy " + name, c -> LibvirtTeardown.remove(c, name, meta));
+            LOG.atInfo().addKeyValue("instance", name).addKeyValue("reason", context.reason()).log("destroyed");
+        } catch (RuntimeException e) {
+            LOG.atError().addKeyValue("instance", name).addKeyValue("error", e.getMessage())
+                    .log("destroy failed; the domain is described again for a retry");
+            throw e;
+        } finally {
+            destroying.remove(name);
+        }
+    }
+
+    @Override
+    public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
+        return libvirt.retrying("describe instances", c -> {
+            List<Description> out = new ArrayList<>();
+            for (Domain d : c.listAllDomains(0)) {
+                String name = "?";
+                try {
+                    name = d.getName(); // no call to libvirtd: the name comes with the handle
+                    LibvirtMetadata pending = destroying.contains(name) ? null : starting.get(name);
+                    LibvirtMetadata meta = pending != null ? pending
+                            : destroying.contains(name) ? null : LibvirtDomainFacts.metadata(d, 0);
+                    if (meta == null || !Description.matches(meta.tags(), namespace)
+                            || !Description.matches(meta.tags(), tags)) {
+                        continue;
+                    }
+                    Description found = Description.of(new InstanceId(name), meta.logicalId(), meta.tags());
+                    out.add(properties ? found.withProperties(pending != null
+                            ? LibvirtDomainFacts.STARTING : LibvirtDomainFacts.properties(d, meta)) : found);
+                } catch (LibvirtException e) {
+                    if (LibvirtConnection.isLost(e)) {
+                        throw e; // not this domain's fault: fail (and retry) the whole call
+                    }
+                    if (!LibvirtConnection.is(e, Error.ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                        LOG.atWarn().addKeyValue("domain", name).addKeyValue("error", LibvirtConnection.message(e))
+                                .log("describe: skipping a domain that cannot be read");
+                    }
+                } catch (RuntimeException e) {
+                    LOG.atWarn().addKeyValue("domain", name).addKeyValue("error", e.getMessage())
+                            .log("describe: skipping a domain whose metadata does not parse");
+                } finally {
+                    LibvirtDomainFacts.free(d);
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void close() {
+        background.close();
+        libvirt.close();
+    }
+}

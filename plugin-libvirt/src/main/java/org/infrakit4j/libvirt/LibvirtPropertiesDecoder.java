@@ -1,0 +1,19 @@
+package org.infrakit4j.libvirt;
+
+import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.spi.RawJson;
+
+/**
+ * Decodes Properties into {@link LibvirtProperties} strictly: member names match case-insensitively as in Go,
+ * but unknown members, wrong JSON types (no coercion of "64" to 64 or 1.5 to 1) and bad values are
+ * {@code invalid properties} errors naming the field path, e.g. {@code Properties.Disks[1].SizeMiB}.
+ */
+final class LibvirtPropertiesDecoder {
+    private LibvirtPropertiesDecoder() {
+    }
+
+    /** The Properties as a record; {@link RawJson#NULL} gives all defaults. */
+    static LibvirtProperties decode(RawJson properties) {
+        return StrictProperties.decode(properties, LibvirtProperties.class, LibvirtProperties.defaults(), "");
+    }
+}

@@ -1,0 +1,53 @@
+package org.infrakit4j.libvirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.InstancePlugin;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class LibvirtMainTest {
+    private static LibvirtMain parse(String... args) {
+        LibvirtMain main = new LibvirtMain();
+        new CommandLine(main).parseArgs(args);
+        return main;
+    }
+
+    @Test
+    void defaultsAreQemuSystemTheSocketInstanceLibvirtAndNoPool() {
+        LibvirtMain main = parse();
+        assertThat(main.uri).isEqualTo("qemu:///system");
+        assertThat(LibvirtMain.DEFAULT_NAME).isEqualTo("instance-libvirt");
+        assertThat(main.storagePool).isNull();
+        assertThat(main.namespace).isEmpty();
+    }
+
+    @Test
+    void theFlagsReachThePlugin() throws Exception {
+        LibvirtMain main = parse("--uri", "test:///default", "--namespace", "cluster=a,team=b", "--namespace",
+                "env=ci", "--storage-pool", "default-pool", "--name", "lv");
+        assertThat(main.common.name()).isEqualTo("lv");
+        Map<String, InstancePlugin> plugins = main.plugins();
+        try (LibvirtInstancePlugin plugin = (LibvirtInstancePlugin) plugins.get("")) {
+            assertThat(plugin.connection().uri()).isEqualTo("test:///default");
+            var id = plugin.provision(Spec.of(new RawJson("{\"MemoryMiB\":32}"), Map.of("k", "v")));
+            assertThat(plugin.describeInstances(Map.of("k", "v"), false)).singleElement()
+                    .extracting(Description::tags)
+                    .isEqualTo(Map.of("k", "v", "cluster", "a", "team", "b", "env", "ci"));
+            plugin.destroy(id, org.infrakit4j.spi.DestroyContext.TERMINATE);
+        }
+    }
+
+    @Test
+    void aBadPoolNameCannotStart() {
+        assertThatThrownBy(() -> parse("--storage-pool", "../etc").plugins())
+                .isInstanceOf(PluginLauncher.StartupException.class)
+                .hasMessage("--storage-pool ../etc is not a pool name");
+    }
+}

@@ -1,0 +1,192 @@
+package org.infrakit4j.libvirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.infrakit4j.spi.Attachment;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * libvirt-specific behaviour on the test driver. Its fake host lives as long as any connection (or domain handle)
+ * to it in this process, so each test names its domains with its own prefix and tags them with its own run tag.
+ */
+class LibvirtTestDriverTest {
+    private final String prefix = "t" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    private final Map<String, String> run = Map.of("run", prefix);
+    private final RawJson props = new RawJson("{\"MemoryMiB\":32,\"NamePrefix\":\"" + prefix + "\"}");
+    private final LibvirtInstancePlugin plugin = new LibvirtInstancePlugin("test:///default", Map.of(),
+            LibvirtTestDriverContractTest.POOL);
+
+    @AfterEach
+    void close() {
+        plugin.close();
+    }
+
+    /** This test's domains, active or not. */
+    private List<String> definedDomains(LibvirtInstancePlugin p) {
+        String[] all = p.connection().retrying("list", c -> {
+            List<String> names = new java.util.ArrayList<>();
+            for (org.libvirt.Domain d : c.listAllDomains(0)) {
+                names.add(d.getName());
+            }
+            return names.toArray(new String[0]);
+        });
+        return java.util.Arrays.stream(all).filter(n -> n.startsWith(prefix)).toList();
+    }
+
+    private Map<String, String> tags(String... pairs) {
+        Map<String, String> t = new java.util.HashMap<>(run);
+        for (int i = 0; i < pairs.length; i += 2) {
+            t.put(pairs[i], pairs[i + 1]);
+        }
+        return t;
+    }
+
+    private String domainXml(InstanceId id, int flags) {
+        return plugin.connection().retrying("read", c -> c.domainLookupByName(id.value()).getXMLDesc(flags));
+    }
+
+    @Test
+    void tagsLogicalIdAndMarkerAreWrittenWithTheDefinition() {
+        InstanceId id = plugin.provision(Spec.of(props, tags("infrakit.group", "g")).withLogicalId("mgr-1"));
+        assertThat(id.value()).matches(prefix + "-[0-9a-f]{12}");
+        assertThat(domainXml(id, 2)).contains("<ik4j:instance xmlns:ik4j=\"" + LibvirtMetadata.NAMESPACE + "\">")
+                .contains("<logical-id>mgr-1</logical-id>").contains("<key>infrakit.group</key>");
+        int persistent = plugin.connection().retrying("read", c -> c.domainLookupByName(id.value()).isPersistent());
+        assertThat(persistent).isEqualTo(1);
+    }
+
+    @Test
+    void labelReplacesOurOneMetadataElementInBothDefinitions() {
+        InstanceId id = plugin.provision(Spec.of(props, tags("a", "1")));
+        plugin.label(id, Map.of("b", "2"));
+        plugin.label(id, Map.of("a", "3"));
+        assertThat(plugin.describeInstances(run, false)).singleElement()
+                .extracting(Description::tags).isEqualTo(tags("a", "3", "b", "2"));
+        for (int flags : new int[] {0, 2}) { // live and persistent definitions
+            String xml = domainXml(id, flags);
+            assertThat(xml.split("<ik4j:instance ", -1)).hasSize(2);
+            assertThat(xml).containsPattern("<(ik4j:)?key>b</(ik4j:)?key>");
+        }
+    }
+
+    @Test
+    void xmlInTagsIsStoredLiterally() {
+        Map<String, String> hostile = new java.util.HashMap<>(LibvirtMetadataTest.HOSTILE);
+        hostile.putAll(run);
+        InstanceId id = plugin.provision(Spec.of(props, hostile));
+        plugin.label(id, Map.of("</tag><tag><key>x</key><value>", "<inject/>"));
+        Description d = plugin.describeInstances(Map.of("a&b", LibvirtMetadataTest.HOSTILE.get("a&b"),
+                "run", prefix), false).get(0);
+        assertThat(d.tags()).hasSize(hostile.size() + 1).containsAllEntriesOf(hostile)
+                .containsEntry("</tag><tag><key>x</key><value>", "<inject/>");
+        assertThat(domainXml(id, 0)).doesNotContain("<key>evil</key>").doesNotContain("<inject/>");
+    }
+
+    @Test
+    void inactiveDomainsAreDescribedWithStateAndReason() throws Exception {
+        InstanceId id = plugin.provision(Spec.of(props, run));
+        plugin.connection().once("power off", c -> {
+            c.domainLookupByName(id.value()).destroy();
+            return null;
+        });
+        Description d = plugin.describeInstances(run, true).get(0);
+        var props = new com.fasterxml.jackson.databind.ObjectMapper().readTree(d.properties().json());
+        assertThat(props.path("State").asText()).isEqualTo("shutoff");
+        assertThat(props.path("Reason").asText()).isEqualTo("destroyed");
+        assertThat(props.path("MemoryMiB").asLong()).isEqualTo(32);
+        plugin.destroy(id, DestroyContext.TERMINATE);
+        assertThat(plugin.describeInstances(run, false)).isEmpty();
+        assertThat(definedDomains(plugin)).isEmpty();
+    }
+
+    @Test
+    void foreignDomainsAreNeitherDescribedNorDestroyed() {
+        // The test driver's own running domain "test" carries no metadata of ours.
+        assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id)
+                .doesNotContain(new InstanceId("test"));
+        plugin.destroy(new InstanceId("test"), DestroyContext.TERMINATE);
+        assertThatThrownBy(() -> plugin.label(new InstanceId("test"), Map.of("a", "b")))
+                .isInstanceOfSatisfying(InstanceException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+        int active = plugin.connection().retrying("read", c -> c.domainLookupByName("test").isActive());
+        assertThat(active).isEqualTo(1);
+    }
+
+    @Test
+    void aDomainWithUnreadableMetadataIsSkippedNotFatal() {
+        InstanceId good = plugin.provision(Spec.of(props, run));
+        InstanceId bad = plugin.provision(Spec.of(props, run));
+        plugin.connection().once("break metadata", c -> {
+            c.domainLookupByName(bad.value()).setMetadata(org.libvirt.Domain.MetadataType.ELEMENT,
+                    "<instance><tag><key>only a key</key></tag></instance>", "ik4j", LibvirtMetadata.NAMESPACE, 0);
+            return null;
+        });
+        assertThat(plugin.describeInstances(run, false)).extracting(Description::id).containsExactly(good);
+    }
+
+    @Test
+    void namespaceTagsAreAddedScopeDescribeAndResistLabel() {
+        try (LibvirtInstancePlugin scoped = new LibvirtInstancePlugin("test:///default", Map.of("cluster", prefix),
+                null)) {
+            InstanceId id = scoped.provision(Spec.of(props, Map.of("cluster", "spec-loses", "k", "v")));
+            assertThat(scoped.describeInstances(Map.of(), false)).singleElement()
+                    .extracting(Description::tags).isEqualTo(Map.of("cluster", prefix, "k", "v"));
+            assertThat(plugin.describeInstances(Map.of("cluster", prefix), false)).hasSize(1);
+            scoped.label(id, Map.of("cluster", "b", "k", "w"));
+            assertThat(scoped.describeInstances(Map.of(), false)).singleElement()
+                    .extracting(Description::tags).isEqualTo(Map.of("cluster", prefix, "k", "w"));
+        }
+    }
+
+    @Test
+    void initNeedsAStoragePoolAndFailsBeforeAnythingIsDefined() {
+        try (LibvirtInstancePlugin poolless = new LibvirtInstancePlugin("test:///default", Map.of(), null)) {
+            assertThatThrownBy(() -> poolless.provision(Spec.of(props, Map.of()).withInit("#cloud-config\n")))
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                            "backend error: Init (the cloud-init seed disk) needs a storage pool: start the plugin "
+                                    + "with --storage-pool or name one (Pool, pool/volume)"));
+            assertThat(definedDomains(poolless)).isEmpty();
+        }
+    }
+
+    @Test
+    void aFailedSeedUploadLeavesNoDomainAndNoVolume() {
+        // The test driver cannot upload (virStorageVolUpload unsupported): the seed step fails after the
+        // volume was created, and both must be gone.
+        assertThatThrownBy(() -> plugin.provision(Spec.of(props, Map.of()).withInit("#cloud-config\n")))
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage())
+                        .startsWith("backend error: create volumes for " + prefix + "-")
+                        .endsWith("this function is not supported by the connection driver: virStorageVolUpload"));
+        assertThat(definedDomains(plugin)).isEmpty();
+        String[] volumes = plugin.connection().retrying("list", c -> c.storagePoolLookupByName(
+                LibvirtTestDriverContractTest.POOL).listVolumes());
+        assertThat(volumes).noneMatch(v -> v.startsWith(prefix));
+    }
+
+    @Test
+    void unknownAttachmentTypesAndBadVolumeNamesAreRefused() {
+        assertThatThrownBy(() -> plugin.provision(new Spec(props, Map.of(), "", Optional.empty(),
+                List.of(new Attachment("vol-1", "ebs")))))
+                .hasMessage("invalid properties: Attachments[0]: Type \"ebs\" is not supported: want volume or "
+                        + "network");
+        assertThatThrownBy(() -> plugin.provision(new Spec(props, Map.of(), "", Optional.empty(),
+                List.of(new Attachment("p/../x", "volume")))))
+                .hasMessageStartingWith("invalid properties: Attachments[0]: invalid volume name \"../x\"");
+        assertThatThrownBy(() -> plugin.provision(new Spec(props, Map.of(), "", Optional.empty(),
+                List.of(new Attachment("nosuch.img", "volume")))))
+                .hasMessage("backend error: Attachments[0]: volume default-pool/nosuch.img does not exist");
+        assertThat(definedDomains(plugin)).isEmpty();
+    }
+}
