@@ -60,6 +60,10 @@ public final class PluginBench implements Callable<Integer> {
             description = "Properties of each Provision (default: ${DEFAULT-VALUE}).")
     String properties;
 
+    @Option(names = "--warmup", defaultValue = "1000", description = "Calls of each kind made, and not counted, "
+            + "before measuring, so the plugin's JIT has compiled its paths (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--type", defaultValue = "", description = "Sub-plugin type (default: none).")
     String type;
 
@@ -112,6 +116,28 @@ public final class PluginBench implements Callable<Integer> {
     }
 
     private void run(Process plugin) throws Exception {
+        if (warmup > 0) {
+            int keep = instances;
+            int keepCalls = calls;
+            java.io.PrintStream out = System.out;
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                instances = warmup;
+                calls = warmup;
+                measure();
+            } finally {
+                System.setOut(out);
+                instances = keep;
+                calls = keepCalls;
+            }
+        }
+        measure();
+        if (plugin != null) {
+            System.out.printf(Locale.ROOT, "RSS after the load: %d MB%n", rssKb(plugin.pid()) / 1024);
+        }
+    }
+
+    private void measure() throws Exception {
         String group = "bench-" + Long.toHexString(System.nanoTime());
         System.out.printf(Locale.ROOT, "%-34s %7s %6s %10s %9s %9s%n", "method", "calls", "errors", "calls/s",
                 "p50 ms", "p99 ms");
@@ -143,9 +169,6 @@ public final class PluginBench implements Callable<Integer> {
                 i -> "{\"jsonrpc\":\"2.0\",\"method\":\"Instance.Destroy\",\"params\":{\"Type\":\"" + type
                         + "\",\"Instance\":\"" + ids.get(i) + "\",\"Context\":{\"Reason\":\"terminate\"}},\"id\":" + i
                         + "}", null).line());
-        if (plugin != null) {
-            System.out.printf(Locale.ROOT, "RSS after the load: %d MB%n", rssKb(plugin.pid()) / 1024);
-        }
     }
 
     private String describe(String tags, boolean props) {
