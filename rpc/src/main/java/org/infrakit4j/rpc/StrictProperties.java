@@ -100,10 +100,18 @@ public final class StrictProperties {
             throw InstanceException.invalid("", "is required: " + required);
         }
         JsonNode tree;
-        try {
-            tree = MAPPER.readTree(properties.json());
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.createParser(properties.json())) {
+            tree = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(p);
+            if (p.nextToken() != null) {
+                throw InstanceException.invalid("", "has data after the JSON object");
+            }
         } catch (JsonProcessingException e) {
             throw InstanceException.invalid("", "is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw InstanceException.invalid("", "cannot be read: " + e.getMessage());
+        }
+        if (tree == null) {
+            throw InstanceException.invalid("", "is empty");
         }
         if (!tree.isObject()) {
             throw InstanceException.invalid("", "must be an object, got " + kind(tree));

@@ -1,0 +1,120 @@
+package org.infrakit4j.aws;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.Reservation;
+
+/**
+ * DescribeInstances as the plugin needs it: by tags over all pages, by id, by LogicalID; each trusting the
+ * process's own just-launched instances while EC2's describe lags behind (eventual consistency).
+ */
+final class Ec2InstanceLookup {
+    /** How long one call keeps retrying a NotFound for an instance this process just launched. */
+    private static final Duration MAX_CONSISTENCY_WAIT = Duration.ofSeconds(10);
+
+    private final Ec2Client ec2;
+    private final Ec2Config config;
+    private final Ec2RecentLaunches recent;
+
+    Ec2InstanceLookup(Ec2Client ec2, Ec2Config config, Ec2RecentLaunches recent) {
+        this.ec2 = ec2;
+        this.config = config;
+        this.recent = recent;
+    }
+
+    /** Managed instances in a live state carrying all {@code tags}: every page, plus launches not listed yet. */
+    List<Instance> matching(Map<String, String> tags) {
+        Optional<List<Filter>> filters = Ec2TagFilters.forTags(tags, config.namespace());
+        if (filters.isEmpty()) {
+            return List.of();
+        }
+        List<Instance> found = pages(filters.get());
+        Set<String> listed = new HashSet<>();
+        found.forEach(i -> listed.add(i.instanceId()));
+        listed.forEach(recent::forget);
+        Map<String, String> all = new HashMap<>(tags);
+        all.putAll(config.namespace());
+        List<Instance> out = new ArrayList<>(found);
+        out.addAll(recent.unlisted(all, listed));
+        return out;
+    }
+
+    /** The live managed instance holding a LogicalID, if any. */
+    Optional<Instance> pet(String logicalId) {
+        Optional<Instance> launched = recent.byLogicalId(logicalId);
+        if (launched.isPresent()) {
+            return launched;
+        }
+        return matching(Map.of(Ec2Tags.LOGICAL_ID_KEY, logicalId)).stream().findFirst();
+    }
+
+    private List<Instance> pages(List<Filter> filters) {
+        DescribeInstancesRequest request = DescribeInstancesRequest.builder().filters(filters)
+                .maxResults(config.pageSize()).build();
+        List<Instance> out = new ArrayList<>();
+        try {
+            for (DescribeInstancesResponse page : ec2.describeInstancesPaginator(request)) {
+                for (Reservation r : page.reservations()) {
+                    out.addAll(r.instances());
+                }
+            }
+        } catch (SdkException e) {
+            throw Ec2Errors.translate("DescribeInstances", e);
+        }
+        return out;
+    }
+
+    /** The instance in any state, or empty when EC2 does not know it (after waiting out a fresh launch's lag). */
+    Optional<Instance> byId(String instanceId) {
+        List<Instance> found = new ArrayList<>();
+        boolean gone = withConsistencyRetry(instanceId, "DescribeInstances", () -> ec2.describeInstances(r -> r
+                .instanceIds(instanceId)).reservations().forEach(res -> found.addAll(res.instances())));
+        if (gone || found.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(found.get(0));
+    }
+
+    /**
+     * Runs a call on one instance. A NotFound answer is retried with backoff while the instance is a fresh launch
+     * of this process (bounded); otherwise it means the instance is gone.
+     *
+     * @return whether EC2 answered NotFound
+     */
+    boolean withConsistencyRetry(String instanceId, String action, Runnable call) {
+        long deadline = System.nanoTime() + MAX_CONSISTENCY_WAIT.toNanos();
+        long delay = 100;
+        while (true) {
+            try {
+                call.run();
+                return false;
+            } catch (SdkException e) {
+                if (!Ec2Errors.instanceNotFound(e)) {
+                    throw Ec2Errors.translate(action, e);
+                }
+                if (!recent.contains(instanceId) || System.nanoTime() + delay * 1_000_000 > deadline) {
+                    return true;
+                }
+            }
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+            delay = Math.min(delay * 2, 2000);
+        }
+    }
+}

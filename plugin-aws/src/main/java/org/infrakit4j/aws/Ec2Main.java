@@ -1,0 +1,115 @@
+package org.infrakit4j.aws;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.InstancePlugin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+
+/** {@code infrakit-instance-aws}: serves {@link Ec2InstancePlugin} on the socket {@code instance-aws}. */
+@Command(name = "infrakit-instance-aws", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
+        description = "InfraKit instance plugin for EC2 instances, with tags and EBS attachments. Credentials come "
+                + "from the AWS SDK's default chain (environment, shared profile, container or instance role).",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
+            "2:bad command line", "3:could not start (socket in use, no region, bad option value)"})
+public final class Ec2Main implements Callable<Integer> {
+    static final String DEFAULT_NAME = "instance-aws";
+
+    @Mixin
+    PluginLauncher.Options common;
+
+    @Option(names = "--region", paramLabel = "REGION",
+            description = "AWS region (default: the SDK's chain: $AWS_REGION, the profile, instance metadata).")
+    String region;
+
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Named profile of ~/.aws/config and ~/.aws/credentials for credentials.")
+    String profile;
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "EC2 endpoint override, for emulators and private (VPC) endpoints.")
+    URI endpoint;
+
+    @Option(names = "--namespace", paramLabel = "K=V", split = ",",
+            description = "Tags put on every instance and required by every Describe, e.g. cluster=prod,team=a.")
+    Map<String, String> namespace = new LinkedHashMap<>();
+
+    @Option(names = "--max-retries", paramLabel = "N", defaultValue = "" + Ec2Config.DEFAULT_MAX_RETRIES,
+            description = "SDK retries per call, adaptive mode with backoff (default: ${DEFAULT-VALUE}).")
+    int maxRetries;
+
+    @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "" + Ec2Config.DEFAULT_RATE,
+            description = "Mutating EC2 calls per second for the whole process, 0 for no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--validate-dry-run",
+            description = "Validate also sends a RunInstances DryRun (checks permissions, AMI, subnet).")
+    boolean validateDryRun;
+
+    @Option(names = "--page-size", paramLabel = "N", defaultValue = "" + Ec2Config.DEFAULT_PAGE_SIZE,
+            description = "DescribeInstances MaxResults, 5 to 1000 (default: ${DEFAULT-VALUE}).")
+    int pageSize;
+
+    @Option(names = "--properties-schema", description = "Print the JSON Schema of the Properties and exit.")
+    boolean printSchema;
+
+    public static void main(String[] args) {
+        // HttpURLConnection silently resends a POST once on some I/O errors: a second RunInstances without the SDK
+        // knowing. The SDK's own retries (same ClientToken) are the only ones wanted.
+        System.setProperty("sun.net.http.retryPost", "false");
+        System.exit(PluginLauncher.execute(new Ec2Main(), args));
+    }
+
+    @Override
+    public Integer call() throws PluginLauncher.StartupException {
+        if (printSchema) {
+            System.out.println(Ec2PropertiesSchema.json());
+            return PluginLauncher.EXIT_OK;
+        }
+        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
+    }
+
+    Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {
+        Ec2Config config = config();
+        return Map.of("", new Ec2InstancePlugin(Ec2Sdk.client(config, Ec2Sdk.credentials(config), List.of()),
+                config));
+    }
+
+    Ec2Config config() throws PluginLauncher.StartupException {
+        try {
+            Ec2Config config = Ec2Config.of(resolveRegion())
+                    .withProfile(profile)
+                    .withNamespace(namespace)
+                    .withMaxRetries(maxRetries)
+                    .withRate(rate)
+                    .withValidateDryRun(validateDryRun)
+                    .withPageSize(pageSize);
+            return endpoint == null ? config : config.withEndpoint(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw new PluginLauncher.StartupException(e.getMessage(), e);
+        }
+    }
+
+    private String resolveRegion() throws PluginLauncher.StartupException {
+        if (region != null) {
+            return region;
+        }
+        try {
+            return Optional.ofNullable(DefaultAwsRegionProviderChain.builder().profileName(profile).build()
+                    .getRegion()).orElseThrow().id();
+        } catch (SdkClientException | java.util.NoSuchElementException e) {
+            throw new PluginLauncher.StartupException("no AWS region: pass --region or set AWS_REGION", e);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package org.infrakit4j.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import org.infrakit4j.rpc.PluginLauncher;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The launcher's flags, parsed into the plugin's configuration (no plugin is started). */
+class Ec2MainTest {
+    private static Ec2Main parse(String... args) {
+        Ec2Main main = new Ec2Main();
+        new CommandLine(main).parseArgs(args);
+        return main;
+    }
+
+    @Test
+    void flagsBecomeTheConfiguration() throws Exception {
+        Ec2Config config = parse("--region", "eu-west-1", "--profile", "ops", "--endpoint", "http://127.0.0.1:5999",
+                "--namespace", "cluster=prod,team=a", "--max-retries", "3", "--rate", "2.5", "--validate-dry-run",
+                "--page-size", "50", "--name", "aws-prod").config();
+        assertThat(config.region()).isEqualTo("eu-west-1");
+        assertThat(config.profile()).contains("ops");
+        assertThat(config.endpoint()).contains(URI.create("http://127.0.0.1:5999"));
+        assertThat(config.namespace()).isEqualTo(Map.of("cluster", "prod", "team", "a"));
+        assertThat(config.maxRetries()).isEqualTo(3);
+        assertThat(config.rate()).isEqualTo(2.5);
+        assertThat(config.validateDryRun()).isTrue();
+        assertThat(config.pageSize()).isEqualTo(50);
+    }
+
+    @Test
+    void defaultsAreSafeForRealEc2() throws Exception {
+        Ec2Config config = parse("--region", "us-east-1").config();
+        assertThat(config.endpoint()).isEqualTo(Optional.empty());
+        assertThat(config.profile()).isEmpty();
+        assertThat(config.maxRetries()).isEqualTo(Ec2Config.DEFAULT_MAX_RETRIES);
+        assertThat(config.rate()).isEqualTo(Ec2Config.DEFAULT_RATE);
+        assertThat(config.pageSize()).isEqualTo(1000);
+        assertThat(config.validateDryRun()).isFalse();
+        assertThat(Ec2Main.DEFAULT_NAME).isEqualTo("instance-aws");
+    }
+
+    @Test
+    void badValuesAreStartupErrorsNamingTheProblem() {
+        assertThatThrownBy(() -> parse("--region", "us-east-1", "--namespace", "aws:x=1").config())
+                .isInstanceOf(PluginLauncher.StartupException.class)
+                .hasMessage("tag key \"aws:x\": keys starting with aws: are reserved by AWS");
+        assertThatThrownBy(() -> parse("--region", "us-east-1", "--page-size", "2").config())
+                .isInstanceOf(PluginLauncher.StartupException.class)
+                .hasMessage("page size must be 5 to 1000 (EC2's MaxResults), got 2");
+        assertThatThrownBy(() -> parse("--region", "us-east-1", "--rate", "-1").config())
+                .hasMessage("rate must be 0 (unlimited) or more, got -1.0");
+    }
+
+    @Test
+    void helpListsTheFlags() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new Ec2Main());
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("--help")).isZero();
+        assertThat(out.toString()).contains("--region", "--profile", "--endpoint", "--namespace", "--max-retries",
+                "--rate", "--validate-dry-run", "--page-size", "--plugins-dir", "--log-level");
+    }
+}
