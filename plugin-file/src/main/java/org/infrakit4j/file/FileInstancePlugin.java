@@ -48,11 +48,21 @@ public final class FileInstancePlugin implements InstancePlugin, PropertiesExamp
 
     /** Opens the plugin on a directory (created 0700 if missing); fails if another process holds it. */
     public static FileInstancePlugin open(Path dir) throws IOException {
-        return new FileInstancePlugin(FileInstanceStore.open(dir));
+        return open(dir, FileInstanceStore.CHECKPOINT_MS);
+    }
+
+    /** As {@link #open(Path)}, with another interval between checkpoints (tests). */
+    static FileInstancePlugin open(Path dir, long checkpointMs) throws IOException {
+        return new FileInstancePlugin(FileInstanceStore.open(dir, checkpointMs));
     }
 
     public Path directory() {
         return store.directory();
+    }
+
+    /** Writes every pending instance file now instead of at the next checkpoint. */
+    void checkpoint() throws IOException {
+        store.checkpoint();
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -19,6 +18,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,12 +37,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The instance files of one directory and their in-memory index. Each instance is one file {@code <ID>.json},
- * replaced atomically (temp file, rename), so no reader ever sees a partial file. A change is durable when its
- * record is in the {@link FileJournal} (one fsync shared by concurrent writers); the files it touched are fsynced
- * by a background checkpoint shortly after, which then drops the journal segment. At open, segments left by a
- * crash are replayed (each file written with fsync), then the index is loaded. A lock file keeps a second process
- * off the directory. Only IDs this store generates ever become paths.
+ * The instance files of one directory and their in-memory index. A change is durable when its record is in the
+ * {@link FileJournal} (one fsync shared by concurrent writers) and visible at once through the index, which every
+ * read uses. A background checkpoint (every 200 ms) then writes the changed instance files — each {@code <ID>.json}
+ * replaced atomically: temp file, fsync, rename — and the directory, and drops the journal segment that covered
+ * them. Creating a file costs about a millisecond of directory work on these disks, which is why it is not done
+ * in the call. At open, segments left by a crash are replayed (each file written with fsync), then the index is
+ * loaded. A lock file keeps a second process off the directory. Only IDs this store generates become paths.
  */
 final class FileInstanceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileInstanceStore.class);
@@ -50,8 +51,8 @@ final class FileInstanceStore implements AutoCloseable {
     private static final String SUFFIX = ".json";
     private static final String TEMP_PREFIX = ".tmp-";
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int SYNC_THREADS = 8;
-    private static final long CHECKPOINT_MS = 200;
+    private static final int SYNC_THREADS = 2;
+    static final long CHECKPOINT_MS = 200;
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
@@ -61,8 +62,8 @@ final class FileInstanceStore implements AutoCloseable {
     private final ConcurrentMap<String, FileInstance> index = new ConcurrentHashMap<>();
     /** Writers hold it shared; a checkpoint holds it exclusively for the moment it rotates the journal. */
     private final ReadWriteLock gate = new ReentrantReadWriteLock();
-    /** Instances whose files changed since the last checkpoint. */
-    private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    /** Files to write (the instance) or delete (empty) at the next checkpoint, by instance ID. */
+    private final ConcurrentMap<String, java.util.Optional<FileInstance>> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService checkpointer;
     private final ExecutorService syncers;
     private FileJournal journal;
@@ -84,7 +85,7 @@ final class FileInstanceStore implements AutoCloseable {
     }
 
     /** Opens (creating, mode 0700) and locks the directory, then loads every valid instance file. */
-    static FileInstanceStore open(Path dir) throws IOException {
+    static FileInstanceStore open(Path dir, long checkpointMs) throws IOException {
         Path abs = dir.toAbsolutePath().normalize();
         Files.createDirectories(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path lockFile = abs.resolve(".lock");
@@ -113,7 +114,7 @@ final class FileInstanceStore implements AutoCloseable {
             store.close();
             throw e;
         }
-        store.checkpointer.scheduleWithFixedDelay(store::checkpointQuietly, CHECKPOINT_MS, CHECKPOINT_MS,
+        store.checkpointer.scheduleWithFixedDelay(store::checkpointQuietly, checkpointMs, checkpointMs,
                 TimeUnit.MILLISECONDS);
         return store;
     }
@@ -209,15 +210,14 @@ final class FileInstanceStore implements AutoCloseable {
         gate.readLock().lock();
         try {
             journal.append(record);
-            writeFile(instance, false);
-            dirty.add(instance.id());
             index.put(instance.id(), instance);
+            pending.put(instance.id(), java.util.Optional.of(instance));
         } finally {
             gate.readLock().unlock();
         }
     }
 
-    /** Journals the deletion, deletes the file and drops it from the index; false when it did not exist. */
+    /** Journals the deletion and drops it from the index (the file goes at the checkpoint); false if unknown. */
     boolean remove(String id) throws IOException {
         if (!ID.matcher(id).matches() || !index.containsKey(id)) {
             return false;
@@ -225,12 +225,7 @@ final class FileInstanceStore implements AutoCloseable {
         gate.readLock().lock();
         try {
             journal.append("D " + id);
-            try {
-                Files.delete(pathOf(id));
-            } catch (NoSuchFileException e) {
-                LOG.atWarn().addKeyValue("instance", id).log("instance file was already gone");
-            }
-            dirty.add(id);
+            pending.put(id, java.util.Optional.empty());
             return index.remove(id) != null;
         } finally {
             gate.readLock().unlock();
@@ -263,45 +258,48 @@ final class FileInstanceStore implements AutoCloseable {
     }
 
     /**
-     * Makes the files changed since the last checkpoint durable, then deletes the journal segments that covered
+     * Writes the files changed since the last checkpoint durably, then deletes the journal segments that covered
      * them. Writers wait only while the journal switches to a new segment.
      */
     void checkpoint() throws IOException {
-        List<String> changed;
+        Map<String, java.util.Optional<FileInstance>> changed;
         long closed;
         gate.writeLock().lock();
         try {
-            if (dirty.isEmpty()) {
+            if (pending.isEmpty()) {
                 return;
             }
-            changed = List.copyOf(dirty);
-            dirty.clear();
+            changed = Map.copyOf(pending);
+            pending.clear();
             closed = journal.rotate();
         } finally {
             gate.writeLock().unlock();
         }
-        List<Future<?>> syncs = new ArrayList<>();
-        for (String id : changed) {
-            syncs.add(syncers.submit(() -> {
-                try (FileChannel ch = FileChannel.open(pathOf(id), StandardOpenOption.READ)) {
-                    ch.force(true);
-                } catch (NoSuchFileException e) {
-                    // destroyed: the directory fsync below makes that durable
+        List<Future<?>> writes = new ArrayList<>();
+        for (Map.Entry<String, java.util.Optional<FileInstance>> e : changed.entrySet()) {
+            writes.add(syncers.submit(() -> {
+                if (e.getValue().isPresent()) {
+                    writeFile(e.getValue().get(), true);
+                } else {
+                    Files.deleteIfExists(pathOf(e.getKey()));
                 }
                 return null;
             }));
         }
         try {
-            for (Future<?> f : syncs) {
+            for (Future<?> f : writes) {
                 f.get();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("checkpoint interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            FileJournal.syncDirectory(dir);
+        } catch (InterruptedException | ExecutionException | IOException e) {
+            // Not durable as files yet: retry them next time (unless changed since) and keep the journal.
+            changed.forEach(pending::putIfAbsent);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw cause instanceof IOException io ? io : new IOException(cause);
         }
-        FileJournal.syncDirectory(dir);
         journal.deleteUpTo(closed);
     }
 
@@ -324,9 +322,9 @@ final class FileInstanceStore implements AutoCloseable {
     /** A last checkpoint, so a clean stop leaves no journal behind; then the lock is released. */
     @Override
     public void close() throws IOException {
-        checkpointer.shutdownNow();
+        checkpointer.shutdown();
         try {
-            checkpointer.awaitTermination(10, TimeUnit.SECONDS);
+            checkpointer.awaitTermination(60, TimeUnit.SECONDS);
             if (journal != null) {
                 checkpoint();
                 journal.close();

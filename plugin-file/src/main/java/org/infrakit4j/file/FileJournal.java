@@ -25,17 +25,21 @@ import org.slf4j.LoggerFactory;
  * clients provision durably at once, where an fsync per instance file would cap the rate at the disk's flush rate.
  * Instance files are fsynced later, in bulk, by a checkpoint; only then is the journal segment that covers them
  * deleted. After a crash, the segments left are replayed in order. Each line is {@code <crc32> <json>\n}, so a torn
- * last line is recognised and ignored.
+ * last line is recognised and ignored. Segments are preallocated with zeros (and that made durable) ahead of the
+ * records, so an append's fdatasync flushes data only: it never waits for the file system's metadata journal,
+ * which the instance files' creations keep busy.
  */
 final class FileJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileJournal.class);
     private static final Pattern SEGMENT = Pattern.compile("\\.journal-(\\d{12})");
+    private static final int CHUNK = 512 << 10;
 
     private final Path dir;
     private final Object syncLock = new Object();
     private FileChannel channel;
     private long segment;
     private long bytes;
+    private long allocated;
     private long appended;
     private long synced;
 
@@ -67,6 +71,9 @@ final class FileJournal implements AutoCloseable {
         try (BufferedReader in = Files.newBufferedReader(segment, StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
+                if (line.isEmpty() || line.charAt(0) == '\0') {
+                    break; // the preallocated, never written part
+                }
                 int space = line.indexOf(' ');
                 String json = space == 8 ? line.substring(9) : null;
                 if (json == null || !String.format("%08x", crc(json)).equals(line.substring(0, 8))) {
@@ -96,24 +103,31 @@ final class FileJournal implements AutoCloseable {
 
     private void startSegment(long number) throws IOException {
         Path p = dir.resolve(String.format(".journal-%012d", number));
-        channel = FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-------")));
+        channel = FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         segment = number;
         bytes = 0;
+        allocated = 0;
+        preallocate();
         syncDirectory(dir); // the segment's name must be durable before its records are relied on
     }
 
     /** Appends one record and returns once it is on disk, sharing the fsync with concurrent appends. */
     void append(String json) throws IOException {
+        if (json.indexOf('\n') >= 0 || json.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("a journal record must be one line");
+        }
         byte[] line = (String.format("%08x", crc(json)) + " " + json + "\n").getBytes(StandardCharsets.UTF_8);
         long ticket;
         FileChannel ch;
         synchronized (this) {
+            while (bytes + line.length > allocated) {
+                preallocate();
+            }
             ch = channel;
             ByteBuffer b = ByteBuffer.wrap(line);
             while (b.hasRemaining()) {
-                ch.write(b);
+                ch.write(b, bytes + b.position());
             }
             bytes += line.length;
             ticket = ++appended;
@@ -129,6 +143,19 @@ final class FileJournal implements AutoCloseable {
             ch.force(false);
             synced = upTo;
         }
+    }
+
+    /** Extends the segment by a chunk of zeros, durably (size included), before records are written there. */
+    private void preallocate() throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate(64 << 10);
+        for (long at = allocated; at < allocated + CHUNK; at += zeros.capacity()) {
+            zeros.clear();
+            while (zeros.hasRemaining()) {
+                channel.write(zeros, at + zeros.position());
+            }
+        }
+        channel.force(true);
+        allocated += CHUNK;
     }
 
     synchronized long size() {

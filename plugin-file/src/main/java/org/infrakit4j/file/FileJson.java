@@ -93,9 +93,12 @@ final class FileJson {
                         }
                     }));
 
-    /** The same mapping on one line, for journal records. */
+    /**
+     * The same mapping on one line, for journal records. A copy, not a writer without indentation: serializers
+     * that write nested values through the mapper would turn indentation back on.
+     */
     static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
-            MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+            MAPPER.copy().disable(SerializationFeature.INDENT_OUTPUT).writer();
 
     private FileJson() {
     }

@@ -45,6 +45,7 @@ class FileInstancePluginContractTest extends InstancePluginContract {
 
     @Override
     protected void assertInitAndAttachmentsApplied(InstanceId id, Spec spec) throws Exception {
+        ((FileInstancePlugin) backend).checkpoint();
         String text = Files.readString(dir.resolve("instances").resolve(id.value() + ".json"));
         JsonNode file = JSON.readTree(text);
         assertThat(file.path("Spec").path("Init").asText()).isEqualTo(spec.init());

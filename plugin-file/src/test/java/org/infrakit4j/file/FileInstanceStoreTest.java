@@ -57,6 +57,37 @@ class FileInstanceStoreTest {
     }
 
     @Test
+    void aCrashBeforeTheCheckpointLosesNothingAcknowledged() throws Exception {
+        Path image = tmp.resolve("crash-image");
+        InstanceId a;
+        InstanceId b;
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir(), 3_600_000)) {
+            a = plugin.provision(spec("k", "v").withLogicalId("pet").withInit("echo \"hi\"\nexit 0"));
+            b = plugin.provision(Spec.of(new RawJson("{\"n\":1.50,\"s\":\"<&>\"}"), Map.of("k", "w")));
+            InstanceId gone = plugin.provision(spec("k", "x"));
+            plugin.label(a, Map.of("added", "1"));
+            plugin.destroy(gone, DestroyContext.TERMINATE);
+            // What a power cut leaves: the journal, and no instance file yet.
+            new ProcessBuilder("cp", "-a", dir().toString(), image.toString()).start().waitFor();
+            Files.delete(image.resolve(".lock"));
+        }
+        try (Stream<Path> files = Files.list(image)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))).isEmpty();
+        }
+        try (FileInstancePlugin recovered = FileInstancePlugin.open(image)) {
+            List<Description> all = recovered.describeInstances(Map.of(), true);
+            assertThat(all).extracting(Description::id).containsExactlyInAnyOrder(a, b);
+            Description pet = all.stream().filter(d -> d.id().equals(a)).findFirst().orElseThrow();
+            assertThat(pet.tags()).isEqualTo(Map.of("k", "v", "added", "1"));
+            assertThat(pet.logicalId()).contains("pet");
+            assertThat(pet.properties().json()).contains("\"Init\":\"echo \\\"hi\\\"\\nexit 0\"");
+            Description other = all.stream().filter(d -> d.id().equals(b)).findFirst().orElseThrow();
+            assertThat(other.properties().json()).contains("{\"n\":1.50,\"s\":\"\\u003c\\u0026\\u003e\"}");
+        }
+        assertThat(image.resolve(a.value() + ".json")).exists();
+    }
+
+    @Test
     void corruptForeignAndHalfWrittenFilesAreSkippedNeverServed() throws Exception {
         Files.createDirectories(dir());
         Files.writeString(dir().resolve("instance-00000000000000aa.json"), "{\"ID\":\"instance-00000000000000aa\",");
@@ -121,6 +152,8 @@ class FileInstanceStoreTest {
             InstanceId id = plugin.provision(spec("a", "1").withInit("echo <secret>"));
             plugin.label(id, Map.of("a", "2"));
             Path file = dir().resolve(id.value() + ".json");
+            assertThat(file).as("files are written by the checkpoint, not the call").doesNotExist();
+            plugin.checkpoint();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir()))).isEqualTo("rwx------");
             var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());

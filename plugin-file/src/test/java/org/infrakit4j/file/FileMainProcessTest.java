@@ -122,10 +122,21 @@ class FileMainProcessTest {
             pool.shutdownNow();
         }
         assertThat(socket).as("a killed plugin leaves its socket behind").exists();
+        if (Boolean.getBoolean("ik4j.debugCrash")) {
+            new ProcessBuilder("cp", "-a", home.toString(), "/tmp/ik4j-crash-before").start().waitFor();
+        }
         Process again = start();
         awaitSocket(socket, again);
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10))) {
             List<org.infrakit4j.spi.Description> found = client.describeInstances(Map.of("crash", "test"), false);
+            if (Boolean.getBoolean("ik4j.debugCrash")) {
+                java.util.Set<org.infrakit4j.spi.InstanceId> got = new java.util.HashSet<>();
+                found.forEach(d -> got.add(d.id()));
+                java.util.Set<org.infrakit4j.spi.InstanceId> missing = new java.util.HashSet<>(acknowledged);
+                missing.removeAll(got);
+                System.err.println("DEBUG acknowledged=" + acknowledged.size() + " found=" + found.size() + " missing=" + missing);
+                new ProcessBuilder("cp", "-a", home.toString(), "/tmp/ik4j-crash-debug").start().waitFor();
+            }
             assertThat(found).extracting(org.infrakit4j.spi.Description::id).containsAll(acknowledged);
         }
         try (var files = Files.list(home.resolve("instance-file"))) {
