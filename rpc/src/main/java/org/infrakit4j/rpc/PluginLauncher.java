@@ -93,6 +93,11 @@ public final class PluginLauncher {
 
     /** Parses {@code args} into {@code command} (a picocli command whose call() invokes {@link #serve}). */
     public static int execute(Object command, String... args) {
+        // Jetty otherwise starts the platform MBean server (~150 ms) only to learn the reference size: 64-byte
+        // cache lines of 4-byte compressed references.
+        if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
+            System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", "16");
+        }
         Thread warmup = new Thread(PluginLauncher::warmUp, "ik4j-warmup");
         warmup.setDaemon(true);
         warmup.start();
