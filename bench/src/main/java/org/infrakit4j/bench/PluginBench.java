@@ -64,6 +64,10 @@ public final class PluginBench implements Callable<Integer> {
             + "before measuring, so the plugin's JIT has compiled its paths (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--settle", defaultValue = "0", description = "Seconds to wait after the Provisions before "
+            + "measuring Describe, for the plugin's background work to finish (default: ${DEFAULT-VALUE}).")
+    int settle;
+
     @Option(names = "--type", defaultValue = "", description = "Sub-plugin type (default: none).")
     String type;
 
@@ -151,6 +155,7 @@ public final class PluginBench implements Callable<Integer> {
                 reply -> made.add(reply.path("result").path("ID").asText()));
         System.out.println(provision.line());
         ids.addAll(made);
+        Thread.sleep(settle * 1000L);
         String tags = "{\"bench.group\":\"" + group + "\"}";
         System.out.println(load("Describe (no filter)", clients, calls, i -> describe("null", false), null)
                 .line());
