@@ -59,11 +59,11 @@ public record Ec2Properties(
             throw new StrictProperties.Problem("InstanceType", "unknown instance type " + quote(instanceType));
         }
         prefix("SubnetId", subnetId, "subnet-");
-        securityGroupIds = list("SecurityGroupIds", securityGroupIds);
+        securityGroupIds = StrictProperties.listOf("SecurityGroupIds", securityGroupIds);
         for (int i = 0; i < securityGroupIds.size(); i++) {
             prefix("SecurityGroupIds[" + i + "]", securityGroupIds.get(i), "sg-");
         }
-        blockDeviceMappings = list("BlockDeviceMappings", blockDeviceMappings);
+        blockDeviceMappings = StrictProperties.listOf("BlockDeviceMappings", blockDeviceMappings);
         Set<String> devices = new HashSet<>();
         for (int i = 0; i < blockDeviceMappings.size(); i++) {
             if (!devices.add(blockDeviceMappings.get(i).deviceName())) {
@@ -74,7 +74,7 @@ public record Ec2Properties(
         if (privateIpAddress != null && !IPV4.matcher(privateIpAddress).matches()) {
             throw new StrictProperties.Problem("PrivateIpAddress", "must be an IPv4 address, got " + quote(privateIpAddress));
         }
-        tagSpecifications = list("TagSpecifications", tagSpecifications);
+        tagSpecifications = StrictProperties.listOf("TagSpecifications", tagSpecifications);
         if (tagSpecifications.size() > 1) {
             throw new StrictProperties.Problem("TagSpecifications[1]", "only one entry (ResourceType \"volume\") is accepted");
         }
@@ -299,7 +299,7 @@ public record Ec2Properties(
                 throw new StrictProperties.Problem("ResourceType", "only \"volume\" is accepted here; instance tags go in Tags "
                         + "or the spec's tags, got " + quote(resourceType));
             }
-            tags = list("Tags", tags);
+            tags = StrictProperties.listOf("Tags", tags);
             for (int i = 0; i < tags.size(); i++) {
                 try {
                     Ec2Tags.checkKey(tags.get(i).key());
@@ -336,7 +336,7 @@ public record Ec2Properties(
 
         public AttachmentOptions {
             deviceNames = deviceNames == null || deviceNames.isEmpty() ? DEFAULT_DEVICES
-                    : list("DeviceNames", deviceNames);
+                    : StrictProperties.listOf("DeviceNames", deviceNames);
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < deviceNames.size(); i++) {
                 String d = deviceNames.get(i);
@@ -376,18 +376,6 @@ public record Ec2Properties(
         if (value != null && parse.apply(value) == unknown) {
             throw new StrictProperties.Problem(field, "unknown value " + quote(value));
         }
-    }
-
-    private static <T> List<T> list(String field, List<T> value) {
-        if (value == null) {
-            return List.of();
-        }
-        for (int i = 0; i < value.size(); i++) {
-            if (value.get(i) == null) {
-                throw new StrictProperties.Problem(field + "[" + i + "]", "must not be null");
-            }
-        }
-        return List.copyOf(value);
     }
 
     private static String quote(String value) {

@@ -68,8 +68,8 @@ public record LibvirtProperties(@JsonProperty("NamePrefix") String namePrefix,
             throw new StrictProperties.Problem("CPUModel", "must be host-passthrough, host-model or a CPU model name");
         }
         os = os == null ? new Os(null, null, null, null) : os;
-        disks = copyOf(disks, "Disks");
-        interfaces = copyOf(interfaces, "Interfaces");
+        disks = StrictProperties.listOf("Disks", disks);
+        interfaces = StrictProperties.listOf("Interfaces", interfaces);
         console = console == null || console;
         stopTimeoutSeconds = stopTimeoutSeconds == null ? 0 : stopTimeoutSeconds;
         if (stopTimeoutSeconds < 0 || stopTimeoutSeconds > 3600) {
@@ -80,18 +80,6 @@ public record LibvirtProperties(@JsonProperty("NamePrefix") String namePrefix,
     /** All defaults: a diskless, network-less domain. */
     public static LibvirtProperties defaults() {
         return new LibvirtProperties(null, null, null, null, null, null, null, null, null, null, null);
-    }
-
-    private static <T> List<T> copyOf(List<T> list, String field) {
-        if (list == null) {
-            return List.of();
-        }
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i) == null) {
-                throw new StrictProperties.Problem(field + "[" + i + "]", "must be an object, got null");
-            }
-        }
-        return List.copyOf(list);
     }
 
     /** Direct kernel boot (Kernel, Initrd, Cmdline) or firmware boot from Boot devices (default hd). */

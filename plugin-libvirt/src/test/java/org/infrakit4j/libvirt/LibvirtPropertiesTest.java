@@ -96,7 +96,7 @@ class LibvirtPropertiesTest {
         assertInvalid("{\"Disks\":[{\"Kind\":\"existing\",\"Volume\":\"p/../../etc\"}]}",
                 "Properties.Disks[0].Volume: invalid volume name \"../../etc\": want pool/volume or volume, made of "
                         + "letters, digits, '_', '.', '+' or '-'");
-        assertInvalid("{\"Disks\":[null]}", "Properties.Disks[0]: must be an object, got null");
+        assertInvalid("{\"Disks\":[null]}", "Properties.Disks[0]: must not be null");
         assertInvalid("{\"Interfaces\":[{\"Model\":\"virtio\"}]}",
                 "Properties.Interfaces[0].Network: give exactly one of Network and Bridge");
         assertInvalid("{\"Interfaces\":[{\"Network\":\"n\",\"MAC\":\"01:00:5e:00:00:01\"}]}",

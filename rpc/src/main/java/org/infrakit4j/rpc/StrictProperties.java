@@ -144,6 +144,19 @@ public final class StrictProperties {
         }
     }
 
+    /** A list member of a properties record: absent is empty, a null element is a {@link Problem}. */
+    public static <T> List<T> listOf(String field, List<T> value) {
+        if (value == null) {
+            return List.of();
+        }
+        for (int i = 0; i < value.size(); i++) {
+            if (value.get(i) == null) {
+                throw new Problem(field + "[" + i + "]", "must not be null");
+            }
+        }
+        return List.copyOf(value);
+    }
+
     /** Unknown members are refused before any value is checked, so a typo is reported as a typo. */
     private static void checkNames(JsonNode node, Type type, String path) {
         Class<?> raw = rawClass(type);
