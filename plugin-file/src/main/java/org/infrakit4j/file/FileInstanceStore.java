@@ -128,7 +128,7 @@ final class FileInstanceStore implements AutoCloseable {
                 String arg = record.substring(2);
                 if (record.startsWith("P ")) {
                     FileInstance instance = FileJson.MAPPER.readValue(arg, FileInstance.class);
-                    writeFile(instance, true);
+                    writeFile(instance);
                 } else if (record.startsWith("D ") && ID.matcher(arg).matches()) {
                     Files.deleteIfExists(pathOf(arg));
                 }
@@ -204,7 +204,7 @@ final class FileInstanceStore implements AutoCloseable {
         return index.values();
     }
 
-    /** Journals the instance (durable on return), replaces its file and makes it visible in the index. */
+    /** Journals the instance (durable on return) and makes it visible in the index; its file follows at the checkpoint. */
     void put(FileInstance instance) throws IOException {
         String record = "P " + FileJson.COMPACT.writeValueAsString(instance);
         gate.readLock().lock();
@@ -232,8 +232,8 @@ final class FileInstanceStore implements AutoCloseable {
         }
     }
 
-    /** Replaces the instance's file atomically: a temp file renamed over it (fsynced first when asked). */
-    private void writeFile(FileInstance instance, boolean fsync) throws IOException {
+    /** Replaces the instance's file atomically and durably: a temp file, fsynced, renamed over it. */
+    private void writeFile(FileInstance instance) throws IOException {
         byte[] json = FileJson.MAPPER.writeValueAsBytes(instance);
         Path temp = dir.resolve(TEMP_PREFIX + instance.id() + "-" + Long.toHexString(RANDOM.nextLong()));
         try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
@@ -242,9 +242,7 @@ final class FileInstanceStore implements AutoCloseable {
             while (buffer.hasRemaining()) {
                 ch.write(buffer);
             }
-            if (fsync) {
-                ch.force(true);
-            }
+            ch.force(true);
         } catch (IOException e) {
             Files.deleteIfExists(temp);
             throw e;
@@ -279,7 +277,7 @@ final class FileInstanceStore implements AutoCloseable {
         for (Map.Entry<String, java.util.Optional<FileInstance>> e : changed.entrySet()) {
             writes.add(syncers.submit(() -> {
                 if (e.getValue().isPresent()) {
-                    writeFile(e.getValue().get(), true);
+                    writeFile(e.getValue().get());
                 } else {
                     Files.deleteIfExists(pathOf(e.getKey()));
                 }

@@ -158,10 +158,6 @@ final class FileJournal implements AutoCloseable {
         allocated += CHUNK;
     }
 
-    synchronized long size() {
-        return bytes;
-    }
-
     /**
      * Starts a new segment and returns the number of the last one closed. The caller makes sure no append is in
      * flight, and deletes segments up to that number once what they cover is durable.

@@ -93,14 +93,6 @@ public final class GoJson {
         return new RawJson(buffer.toString(StandardCharsets.UTF_8));
     }
 
-    /** Compacts raw JSON text (validating it) into a {@link RawJson}. */
-    public static RawJson compact(String json) throws IOException {
-        if (json == null || json.isBlank()) {
-            throw new IOException("empty JSON text");
-        }
-        return new RawJson(toText(out -> writeRaw(out, new RawJson(json))));
-    }
-
     /** Writes a string map with keys in Go order, or {@code null} when empty (Go's nil map). */
     public static void writeStringMap(JsonGenerator out, Map<String, String> map) throws IOException {
         if (map.isEmpty()) {

@@ -44,8 +44,6 @@ sealed interface InstanceCall {
         return null;
     }
 
-    List<String> METHODS = List.of("DescribeInstances", "Destroy", "Label", "Provision", "Validate");
-
     WireSchema ATTACHMENT = WireSchema.of().field("ID", Kind.STRING).field("Type", Kind.STRING);
     WireSchema SPEC = WireSchema.of()
             .field("Properties", Kind.RAW)

@@ -81,11 +81,6 @@ final class WireSchema {
             return v == null ? new Values() : (Values) v;
         }
 
-        /** Whether the member was present with a non-null value. */
-        boolean has(String name) {
-            return values.get(name) != null;
-        }
-
         @SuppressWarnings("unchecked")
         List<Values> objectList(String name) {
             Object v = values.get(name);

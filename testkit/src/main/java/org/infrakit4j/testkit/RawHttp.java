@@ -127,22 +127,6 @@ public final class RawHttp implements AutoCloseable {
         return out;
     }
 
-    /** Whether the server closed the connection (a read returns end of stream). */
-    public boolean isClosedByServer() throws IOException {
-        if (in.hasRemaining()) {
-            return false;
-        }
-        channel.configureBlocking(false);
-        try {
-            in.compact();
-            int n = channel.read(in);
-            in.flip();
-            return n < 0;
-        } finally {
-            channel.configureBlocking(true);
-        }
-    }
-
     @Override
     public void close() throws IOException {
         channel.close();
