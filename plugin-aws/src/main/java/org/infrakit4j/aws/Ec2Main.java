@@ -77,7 +77,7 @@ public final class Ec2Main implements Callable<Integer> {
             System.out.println(Ec2PropertiesSchema.json());
             return PluginLauncher.EXIT_OK;
         }
-        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
+        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins());
     }
 
     Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {

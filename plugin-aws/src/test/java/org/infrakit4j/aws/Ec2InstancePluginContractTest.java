@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -23,7 +24,7 @@ class Ec2InstancePluginContractTest extends InstancePluginContract {
     private Ec2Client admin;
 
     @Override
-    protected InstancePlugin createPlugin() throws Exception {
+    protected InstancePlugin createPlugin(BackendMeter meter) throws Exception {
         Ec2Emulator.reset();
         admin = Ec2Emulator.client();
         return Ec2Emulator.plugin(Ec2Emulator.config());

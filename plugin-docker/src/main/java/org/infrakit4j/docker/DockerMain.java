@@ -58,7 +58,7 @@ public final class DockerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
-        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
+        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins());
     }
 
     Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {

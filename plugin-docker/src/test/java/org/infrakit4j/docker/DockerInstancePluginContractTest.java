@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -47,7 +48,7 @@ class DockerInstancePluginContractTest extends InstancePluginContract {
     }
 
     @Override
-    protected InstancePlugin createPlugin() throws Exception {
+    protected InstancePlugin createPlugin(BackendMeter meter) throws Exception {
         return DockerInstancePlugin.open(DockerEngine.Config.of(DockerTestBackend.host()), NAMESPACE,
                 dir.resolve("instance-docker.labels.json"));
     }

@@ -10,9 +10,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.infrakit4j.rpc.GoJson;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.HealthProbe;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Instances as JSON files in a directory: the embedded default plugin, needing nothing installed. Properties must
  * be a JSON object (or null) and are stored as given; Init, LogicalID and Attachments are recorded.
  */
-public final class FileInstancePlugin implements InstancePlugin, PropertiesExample, VendorInfo.Source,
+public final class FileInstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
         AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileInstancePlugin.class);
     private static final int STRIPES = 64;
@@ -48,12 +50,22 @@ public final class FileInstancePlugin implements InstancePlugin, PropertiesExamp
 
     /** Opens the plugin on a directory (created 0700 if missing); fails if another process holds it. */
     public static FileInstancePlugin open(Path dir) throws IOException {
-        return open(dir, FileInstanceStore.CHECKPOINT_MS);
+        return open(dir, BackendMeter.NONE);
     }
 
-    /** As {@link #open(Path)}, with another interval between checkpoints (tests). */
-    static FileInstancePlugin open(Path dir, long checkpointMs) throws IOException {
-        return new FileInstancePlugin(FileInstanceStore.open(dir, checkpointMs));
+    /** As {@link #open(Path)}, reporting journal appends and checkpoints to {@code meter}. */
+    public static FileInstancePlugin open(Path dir, BackendMeter meter) throws IOException {
+        return open(dir, FileInstanceStore.CHECKPOINT_MS, meter);
+    }
+
+    /** As {@link #open(Path, BackendMeter)}, with another interval between checkpoints (tests). */
+    static FileInstancePlugin open(Path dir, long checkpointMs, BackendMeter meter) throws IOException {
+        return new FileInstancePlugin(FileInstanceStore.open(dir, checkpointMs, meter));
+    }
+
+    @Override
+    public void checkHealth() {
+        store.checkHealth();
     }
 
     public Path directory() {

@@ -33,6 +33,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
+import org.infrakit4j.spi.BackendMeter;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,12 +69,16 @@ final class FileInstanceStore implements AutoCloseable {
     private final ConcurrentMap<String, java.util.Optional<FileInstance>> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService checkpointer;
     private final ExecutorService syncers;
+    private final BackendMeter meter;
+    /** Why the last checkpoint failed, or null when it succeeded. */
+    private volatile String checkpointFailure;
     private FileJournal journal;
 
-    private FileInstanceStore(Path dir, FileChannel lockChannel, FileLock lock) {
+    private FileInstanceStore(Path dir, FileChannel lockChannel, FileLock lock, BackendMeter meter) {
         this.dir = dir;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.meter = meter;
         this.checkpointer = Executors.newSingleThreadScheduledExecutor(daemon("ik4j-file-checkpoint"));
         this.syncers = Executors.newFixedThreadPool(SYNC_THREADS, daemon("ik4j-file-sync"));
     }
@@ -85,7 +92,7 @@ final class FileInstanceStore implements AutoCloseable {
     }
 
     /** Opens (creating, mode 0700) and locks the directory, then loads every valid instance file. */
-    static FileInstanceStore open(Path dir, long checkpointMs) throws IOException {
+    static FileInstanceStore open(Path dir, long checkpointMs, BackendMeter meter) throws IOException {
         Path abs = dir.toAbsolutePath().normalize();
         Files.createDirectories(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path lockFile = abs.resolve(".lock");
@@ -106,7 +113,7 @@ final class FileInstanceStore implements AutoCloseable {
         ch.truncate(0);
         ch.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII)),
                 0);
-        FileInstanceStore store = new FileInstanceStore(abs, ch, lock);
+        FileInstanceStore store = new FileInstanceStore(abs, ch, lock, meter);
         try {
             store.recover();
             store.load();
@@ -209,7 +216,7 @@ final class FileInstanceStore implements AutoCloseable {
         String record = "P " + FileJson.COMPACT.writeValueAsString(instance);
         gate.readLock().lock();
         try {
-            journal.append(record);
+            append(record);
             index.put(instance.id(), instance);
             pending.put(instance.id(), java.util.Optional.of(instance));
         } finally {
@@ -224,11 +231,37 @@ final class FileInstanceStore implements AutoCloseable {
         }
         gate.readLock().lock();
         try {
-            journal.append("D " + id);
+            append("D " + id);
             pending.put(id, java.util.Optional.empty());
             return index.remove(id) != null;
         } finally {
             gate.readLock().unlock();
+        }
+    }
+
+    private void append(String record) throws IOException {
+        long start = System.nanoTime();
+        boolean failed = true;
+        try {
+            journal.append(record);
+            failed = false;
+        } finally {
+            meter.record("journal.append", System.nanoTime() - start, failed);
+        }
+    }
+
+    /** Throws when the directory is gone, not writable, no longer locked, or the last checkpoint failed. */
+    void checkHealth() {
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "directory " + dir
+                    + " is missing or not writable");
+        }
+        if (!lock.isValid()) {
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "lost the lock on " + dir);
+        }
+        String failure = checkpointFailure;
+        if (failure != null) {
+            throw new InstanceException(ErrorCode.BACKEND_ERROR, "writing instance files failed: " + failure);
         }
     }
 
@@ -302,9 +335,17 @@ final class FileInstanceStore implements AutoCloseable {
     }
 
     private void checkpointQuietly() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
         try {
             checkpoint();
+            checkpointFailure = null;
+            meter.record("checkpoint", System.nanoTime() - start, false);
         } catch (IOException | RuntimeException e) {
+            checkpointFailure = e.toString();
+            meter.record("checkpoint", System.nanoTime() - start, true);
             // The journal still holds every change; the next checkpoint or a restart's replay retries.
             LOG.atWarn().addKeyValue("dir", dir).addKeyValue("error", e.toString()).log("checkpoint failed");
         }

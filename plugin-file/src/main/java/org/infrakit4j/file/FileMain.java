@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,10 +39,10 @@ public final class FileMain implements Callable<Integer> {
         return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
     }
 
-    Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {
+    Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
         Path where = dir != null ? dir : defaultDir(System.getenv());
         try {
-            return Map.of("", FileInstancePlugin.open(where));
+            return Map.of("", FileInstancePlugin.open(where, meter));
         } catch (IOException e) {
             throw new PluginLauncher.StartupException(e.getMessage(), e);
         }

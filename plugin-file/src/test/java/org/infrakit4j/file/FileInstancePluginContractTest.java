@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -22,8 +23,8 @@ class FileInstancePluginContractTest extends InstancePluginContract {
     Path dir;
 
     @Override
-    protected InstancePlugin createPlugin() throws Exception {
-        return FileInstancePlugin.open(dir.resolve("instances"));
+    protected InstancePlugin createPlugin(BackendMeter meter) throws Exception {
+        return FileInstancePlugin.open(dir.resolve("instances"), meter);
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
@@ -61,7 +62,7 @@ class FileInstanceStoreTest {
         Path image = tmp.resolve("crash-image");
         InstanceId a;
         InstanceId b;
-        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir(), 3_600_000)) {
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir(), 3_600_000, BackendMeter.NONE)) {
             a = plugin.provision(spec("k", "v").withLogicalId("pet").withInit("echo \"hi\"\nexit 0"));
             b = plugin.provision(Spec.of(new RawJson("{\"n\":1.50,\"s\":\"<&>\"}"), Map.of("k", "w")));
             InstanceId gone = plugin.provision(spec("k", "x"));

@@ -44,7 +44,7 @@ public final class LibvirtMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
-        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
+        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins());
     }
 
     Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -24,7 +25,7 @@ class LibvirtQemuContractTest extends InstancePluginContract {
     private String attachedVolume;
 
     @Override
-    protected InstancePlugin createPlugin() {
+    protected InstancePlugin createPlugin(BackendMeter meter) {
         return new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(), LibvirtTestEnv.pool());
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -23,7 +24,7 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
     static final String POOL = "default-pool";
 
     @Override
-    protected InstancePlugin createPlugin() {
+    protected InstancePlugin createPlugin(BackendMeter meter) {
         return new LibvirtInstancePlugin(URI, Map.of(), POOL);
     }
 

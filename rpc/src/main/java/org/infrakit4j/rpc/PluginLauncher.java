@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,8 +82,11 @@ public final class PluginLauncher {
     /** Builds the plugins to serve once flags are parsed and logging is set up. */
     @FunctionalInterface
     public interface PluginFactory {
-        /** @return the plugins by sub-type; key "" is the default plugin */
-        Map<String, InstancePlugin> create() throws StartupException;
+        /**
+         * @param meter where the plugins report their backend calls (served on {@code GET /metrics})
+         * @return the plugins by sub-type; key "" is the default plugin
+         */
+        Map<String, InstancePlugin> create(BackendMeter meter) throws StartupException;
     }
 
     /** The thread loading logging and the server while the command line is parsed (null when not started). */
@@ -158,13 +162,14 @@ public final class PluginLauncher {
         } catch (IOException e) {
             throw new StartupException("cannot create the plugins directory " + dir.path() + ": " + e, e);
         }
-        Map<String, InstancePlugin> plugins = factory.create();
+        PluginMetrics metrics = new PluginMetrics(name);
+        Map<String, InstancePlugin> plugins = factory.create(metrics);
         PluginServer.Config config = PluginServer.Config.of(dir.socketOf(name))
                 .withMaxBody(options.maxBody)
                 .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds));
         PluginServer server;
         try {
-            server = PluginServer.start(config, plugins);
+            server = PluginServer.start(config, plugins, metrics);
         } catch (IOException e) {
             closeAll(plugins);
             throw new StartupException(e.getMessage(), e);

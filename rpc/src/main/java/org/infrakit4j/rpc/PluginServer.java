@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +40,8 @@ public final class PluginServer implements AutoCloseable {
     private static final String TEXT = "text/plain; charset=utf-8";
     /** Bodies this many times over the limit are not read to the end; the connection is closed instead. */
     private static final int DISCARD_FACTOR = 16;
+    /** /healthz answers within about a second even when a backend hangs. */
+    private static final Duration HEALTH_WAIT = Duration.ofMillis(900);
 
     /** Server settings. */
     public record Config(Path socket, long maxBodyBytes, Duration stopTimeout, int maxThreads) {
@@ -68,19 +71,30 @@ public final class PluginServer implements AutoCloseable {
     private final Config config;
     private final Server server;
     private final Path pidFile;
+    private final PluginMetrics metrics;
+    private final PluginHealth health;
 
-    private PluginServer(Config config, Server server) {
+    private PluginServer(Config config, Server server, PluginMetrics metrics, PluginHealth health) {
         this.config = config;
         this.server = server;
         this.pidFile = PluginDirectory.pidFileOf(config.socket);
+        this.metrics = metrics;
+        this.health = health;
+    }
+
+    /** Binds the socket and starts serving, with metrics of its own (named after the socket). */
+    public static PluginServer start(Config config, Map<String, InstancePlugin> plugins) throws IOException {
+        return start(config, plugins, new PluginMetrics(config.socket.getFileName().toString()));
     }
 
     /**
      * Binds the socket and starts serving.
      *
+     * @param metrics where calls are counted; the plugins' backend meter when they were built with it
      * @throws IOException when the socket cannot be bound: path too long, a live plugin already there, ...
      */
-    public static PluginServer start(Config config, Map<String, InstancePlugin> plugins) throws IOException {
+    public static PluginServer start(Config config, Map<String, InstancePlugin> plugins, PluginMetrics metrics)
+            throws IOException {
         Path socket = config.socket.toAbsolutePath();
         PluginDirectory.prepareToBind(socket);
         QueuedThreadPool threads = new QueuedThreadPool(Math.max(config.maxThreads, 4), 2);
@@ -100,13 +114,14 @@ public final class PluginServer implements AutoCloseable {
         connector.setAcceptQueueSize(128);
         connector.setIdleTimeout(30_000);
         server.addConnector(connector);
-        GracefulHandler graceful = new GracefulHandler(new RpcHandler(new RpcDispatcher(plugins), plugins,
-                config.maxBodyBytes));
+        PluginHealth health = new PluginHealth(plugins, HEALTH_WAIT);
+        GracefulHandler graceful = new GracefulHandler(new RpcHandler(new RpcDispatcher(plugins, metrics), plugins,
+                config.maxBodyBytes, metrics, health));
         server.setHandler(graceful);
         server.setStopTimeout(config.stopTimeout.toMillis());
         server.setStopAtShutdown(false);
         PluginServer ps = new PluginServer(new Config(socket, config.maxBodyBytes, config.stopTimeout,
-                config.maxThreads), server);
+                config.maxThreads), server, metrics, health);
         try {
             server.start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
@@ -139,6 +154,10 @@ public final class PluginServer implements AutoCloseable {
         return config.socket;
     }
 
+    public PluginMetrics metrics() {
+        return metrics;
+    }
+
     /** Stops accepting, lets calls in flight finish (bounded by the stop timeout), removes socket and pid file. */
     @Override
     public void close() {
@@ -147,6 +166,7 @@ public final class PluginServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.atWarn().setCause(e).log("error while stopping the server");
         }
+        health.close();
         try {
             Files.deleteIfExists(config.socket);
             Files.deleteIfExists(pidFile);
@@ -164,12 +184,17 @@ public final class PluginServer implements AutoCloseable {
         private final RpcDispatcher dispatcher;
         private final Map<String, InstancePlugin> plugins;
         private final long maxBody;
+        private final PluginMetrics metrics;
+        private final PluginHealth health;
 
-        RpcHandler(RpcDispatcher dispatcher, Map<String, InstancePlugin> plugins, long maxBody) {
+        RpcHandler(RpcDispatcher dispatcher, Map<String, InstancePlugin> plugins, long maxBody,
+                PluginMetrics metrics, PluginHealth health) {
             super(InvocationType.BLOCKING);
             this.dispatcher = dispatcher;
             this.plugins = plugins;
             this.maxBody = maxBody;
+            this.metrics = metrics;
+            this.health = health;
         }
 
         @Override
@@ -182,6 +207,8 @@ public final class PluginServer implements AutoCloseable {
                 case "/info/api.json" -> reply(response, callback, 200,
                         PluginInfo.api(plugins, System.currentTimeMillis() / 1000));
                 case "/info/functions.json" -> reply(response, callback, 200, PluginInfo.functions());
+                case "/metrics" -> reply(response, callback, 200, PluginMetrics.CONTENT_TYPE, metrics.render());
+                case "/healthz" -> healthz(response, callback);
                 case "/" -> rpc(request, response, callback);
                 default -> reply(response, callback, 404, text("404 page not found\n"));
             }
@@ -238,6 +265,16 @@ public final class PluginServer implements AutoCloseable {
             return total > maxBody ? null : buffer.toByteArray();
         }
 
+        /** 200 "ok", or 503 with one line per problem: what is wrong, never a stack trace. */
+        private void healthz(Response response, Callback callback) {
+            List<String> problems = health.check();
+            if (problems.isEmpty()) {
+                reply(response, callback, 200, text("ok\n"));
+            } else {
+                reply(response, callback, 503, text(String.join("\n", problems) + "\n"));
+            }
+        }
+
         /** Reads and drops a body this handler does not use, so the connection stays usable for the next request. */
         private void drain(Request request) throws IOException {
             readBody(Content.Source.asInputStream(request), request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
@@ -249,8 +286,12 @@ public final class PluginServer implements AutoCloseable {
 
         /** Every reply is text/plain, as the Go server's recorder sends it (wire-protocol.md §1.2). */
         private static void reply(Response response, Callback callback, int status, byte[] body) {
+            reply(response, callback, status, TEXT, body);
+        }
+
+        private static void reply(Response response, Callback callback, int status, String type, byte[] body) {
             response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, TEXT);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
             response.write(true, ByteBuffer.wrap(body), callback);
         }

@@ -32,13 +32,20 @@ public final class RpcDispatcher {
     private static final byte[] NO_REPLY = new byte[0];
 
     private final Map<String, InstancePlugin> plugins;
+    private final PluginMetrics metrics;
 
     /** @param plugins the plugins by sub-type; key {@code ""} is the default (un-typed) plugin */
     public RpcDispatcher(Map<String, InstancePlugin> plugins) {
+        this(plugins, new PluginMetrics(""));
+    }
+
+    /** @param metrics where every answered call is counted */
+    public RpcDispatcher(Map<String, InstancePlugin> plugins, PluginMetrics metrics) {
         if (plugins.isEmpty()) {
             throw new IllegalArgumentException("no plugin to serve");
         }
         this.plugins = Map.copyOf(plugins);
+        this.metrics = metrics;
     }
 
     /** The envelope of a request; {@code rawId} is null for a notification. */
@@ -47,24 +54,43 @@ public final class RpcDispatcher {
 
     /** The reply body for a request body: JSON plus a newline, or empty for a notification. */
     public byte[] handle(byte[] body) {
+        long start = System.nanoTime();
         Envelope env;
         try {
             env = readEnvelope(body);
         } catch (RpcError e) {
-            return error(RawJson.NULL, e);
+            return failed(null, start, RawJson.NULL, e);
         } catch (IOException e) {
             // Go's server sends nothing here; a reply with a null id is clearer and Go clients accept it.
-            return error(RawJson.NULL, new RpcError(PARSE_ERROR, "parse error: " + shortMessage(e), RawJson.NULL));
+            return failed(null, start, RawJson.NULL,
+                    new RpcError(PARSE_ERROR, "parse error: " + shortMessage(e), RawJson.NULL));
         }
         boolean notification = env.rawId == null;
         RawJson id = notification ? RawJson.NULL : env.rawId;
         byte[] reply;
         try {
             reply = call(env, id);
+            metrics.recordCall(env.method, System.nanoTime() - start);
         } catch (RpcError e) {
-            reply = error(id, e);
+            reply = failed(env.method, start, id, e);
         }
         return notification ? NO_REPLY : reply;
+    }
+
+    private byte[] failed(String method, long startNanos, RawJson id, RpcError e) {
+        metrics.recordCall(method, System.nanoTime() - startNanos);
+        switch (e.code) {
+            case PARSE_ERROR -> metrics.recordRpcError(method, PluginMetrics.RpcFailure.parse_error);
+            case INVALID_REQUEST -> metrics.recordRpcError(method, PluginMetrics.RpcFailure.invalid_request);
+            default -> {
+                if (e.fromPlugin) {
+                    metrics.recordPluginError(method, e.getMessage());
+                } else {
+                    metrics.recordRpcError(method, PluginMetrics.RpcFailure.unknown_method);
+                }
+            }
+        }
+        return error(id, e);
     }
 
     /** A request length over the limit: refused before parsing. */
@@ -163,11 +189,14 @@ public final class RpcDispatcher {
             outcome = call.invoke(plugin);
         } catch (InstanceException e) {
             logCall(call, start, e.getMessage(), Level.WARN);
-            throw serverError(e.getMessage());
+            throw pluginError(e.getMessage());
         } catch (RuntimeException e) {
             LOG.atError().setCause(e).addKeyValue("method", call.method()).addKeyValue("type", call.type())
                     .log("plugin failed unexpectedly");
-            throw serverError("internal error: " + e);
+            throw pluginError("internal error: " + e);
+        }
+        if (call instanceof InstanceCall.Describe && outcome instanceof List<?> described) {
+            metrics.recordDescribed(described.size());
         }
         logCall(call, start, null, call instanceof InstanceCall.Describe || call instanceof InstanceCall.Validate
                 ? Level.DEBUG : Level.INFO);
@@ -175,7 +204,7 @@ public final class RpcDispatcher {
             return success(id, out -> call.writeResult(out, outcome));
         } catch (RuntimeException e) {
             LOG.atError().setCause(e).addKeyValue("method", call.method()).log("could not encode the result");
-            throw serverError("internal error: could not encode the result: " + e.getMessage());
+            throw pluginError("internal error: could not encode the result: " + e.getMessage());
         }
     }
 
@@ -328,6 +357,11 @@ public final class RpcDispatcher {
         return new RpcError(SERVER_ERROR, message, RawJson.NULL);
     }
 
+    /** An error the plugin raised (or a bug in it), as opposed to one in the request. */
+    private static RpcError pluginError(String message) {
+        return new RpcError(SERVER_ERROR, message, RawJson.NULL, null, true);
+    }
+
     static String shortMessage(IOException e) {
         String m = e instanceof StreamReadException s ? s.getOriginalMessage() : e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
@@ -338,16 +372,22 @@ public final class RpcDispatcher {
         final int code;
         final RawJson data;
         final RawJson id;
+        final boolean fromPlugin;
 
         RpcError(int code, String message, RawJson data) {
             this(code, message, data, null);
         }
 
         RpcError(int code, String message, RawJson data, RawJson id) {
+            this(code, message, data, id, false);
+        }
+
+        RpcError(int code, String message, RawJson data, RawJson id, boolean fromPlugin) {
             super(message, null, false, false);
             this.code = code;
             this.data = data;
             this.id = id;
+            this.fromPlugin = fromPlugin;
         }
     }
 

@@ -20,9 +20,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.infrakit4j.rpc.PluginMetrics;
+import org.infrakit4j.rpc.PluginServer;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.HealthProbe;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -44,8 +48,11 @@ public abstract class InstancePluginContract {
     public record BadProperties(String json, String fieldPath) {
     }
 
-    /** A plugin with fresh state, or a fresh view of a shared backend (closed after the test if closeable). */
-    protected abstract InstancePlugin createPlugin() throws Exception;
+    /**
+     * A plugin with fresh state, or a fresh view of a shared backend (closed after the test if closeable), that
+     * reports its backend calls to {@code meter}.
+     */
+    protected abstract InstancePlugin createPlugin(BackendMeter meter) throws Exception;
 
     /** Properties this plugin accepts and can provision quickly. */
     protected abstract RawJson validProperties();
@@ -82,8 +89,10 @@ public abstract class InstancePluginContract {
 
     @BeforeEach
     void startPlugin() throws Exception {
-        backend = createPlugin();
-        harness = PluginHarness.serve(backend, callTimeout());
+        PluginMetrics metrics = new PluginMetrics(PluginHarness.NAME);
+        backend = createPlugin(metrics);
+        harness = PluginHarness.serve(Map.of("", backend), PluginServer.Config.DEFAULT_MAX_BODY, callTimeout(),
+                metrics);
         plugin = harness.client();
         runTag = Map.of("ik4j.test", UUID.randomUUID().toString().substring(0, 8));
     }
@@ -157,6 +166,18 @@ public abstract class InstancePluginContract {
         }
         assertThat(plugin.describeInstances(Map.of(), false)).containsExactlyInAnyOrderElementsOf(all);
         assertThat(describeOne(before)).isPresent();
+    }
+
+    @Test
+    void validateNeverCallsTheBackendButProvisionDoes() {
+        long before = harness.metrics().backendCalls();
+        plugin.validate(validProperties());
+        for (BadProperties bad : badProperties()) {
+            assertThatThrownBy(() -> plugin.validate(new RawJson(bad.json())));
+        }
+        assertThat(harness.metrics().backendCalls()).as("backend calls made by Validate").isEqualTo(before);
+        provision(tags());
+        assertThat(harness.metrics().backendCalls()).as("backend calls made by Provision").isGreaterThan(before);
     }
 
     // --- Provision ---
@@ -327,6 +348,64 @@ public abstract class InstancePluginContract {
             assertThat(plugin.describeInstances(runTag, false)).isEmpty();
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    // --- Observability ---
+
+    @Test
+    void metricsCountCallsErrorsAndDescribedInstances() throws Exception {
+        InstanceId id = provision(tags());
+        assertThatThrownBy(() -> plugin.validate(new RawJson(badProperties().get(0).json())));
+        assertThatThrownBy(() -> plugin.label(new InstanceId("no-such-instance-" + runTag.get("ik4j.test")),
+                Map.of("a", "b")));
+        int described = plugin.describeInstances(runTag, false).size();
+        assertThat(described).isEqualTo(1);
+        try (RawHttp http = raw()) {
+            RawHttp.Reply reply = http.send("GET", "/metrics", null, null);
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.headers().get("content-type")).startsWith("text/plain; version=0.0.4");
+            Map<String, Double> m = PrometheusText.parse(reply.text());
+            assertThat(m).containsEntry(
+                    "infrakit4j_rpc_call_duration_seconds_count{method=\"Instance.Provision\"}", 1.0);
+            assertThat(m).containsEntry("infrakit4j_rpc_errors_total{method=\"Instance.Validate\",kind=\""
+                    + "invalid_properties\"}", 1.0);
+            assertThat(m).containsEntry("infrakit4j_rpc_errors_total{method=\"Instance.Label\",kind=\""
+                    + "not_found\"}", 1.0);
+            assertThat(m.get("infrakit4j_instances_described_total")).isGreaterThanOrEqualTo(1.0);
+            assertThat(m.keySet()).anyMatch(k -> k.startsWith("infrakit4j_backend_call_duration_seconds_count{"));
+            assertThat(m.keySet()).anyMatch(k -> k.startsWith("infrakit4j_build_info{plugin=\""
+                    + PluginHarness.NAME + "\""));
+            assertThat(m.get("process_resident_memory_bytes")).isPositive();
+            assertThat(m.get("process_open_fds")).isPositive();
+            assertThat(describeOne(id)).isPresent();
+        }
+    }
+
+    @Test
+    void healthzSaysOkWhileTheBackendAnswers() throws Exception {
+        assertThat(backend).as("every plugin can tell whether its backend answers").isInstanceOf(HealthProbe.class);
+        try (RawHttp http = raw()) {
+            long start = System.nanoTime();
+            RawHttp.Reply reply = http.send("GET", "/healthz", null, null);
+            assertThat(reply.text()).isEqualTo("ok\n");
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void initContentsNeverReachTheLogs() throws Exception {
+        String secret = LogCapture.SECRET_PREFIX + UUID.randomUUID();
+        Spec base = specWithInitAndAttachments();
+        Spec spec = base.withTags(tags()).withInit("# " + secret + "\n" + base.init());
+        try (LogCapture logs = LogCapture.everything()) {
+            InstanceId id = plugin.provision(spec);
+            plugin.label(id, Map.of("relabel", "yes"));
+            plugin.describeInstances(runTag, true);
+            plugin.destroy(id, DestroyContext.TERMINATE);
+            assertThat(logs.events()).as("log events captured").isNotEmpty();
+            assertThat(logs.containing(secret, spec.init())).as("log lines holding the Init contents").isEmpty();
         }
     }
 

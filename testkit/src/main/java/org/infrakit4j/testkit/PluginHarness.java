@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.rpc.PluginDirectory;
+import org.infrakit4j.rpc.PluginMetrics;
 import org.infrakit4j.rpc.PluginServer;
 import org.infrakit4j.spi.InstancePlugin;
 
@@ -33,12 +34,18 @@ public final class PluginHarness implements AutoCloseable {
 
     public static PluginHarness serve(Map<String, InstancePlugin> plugins, long maxBody, Duration timeout)
             throws IOException {
+        return serve(plugins, maxBody, timeout, new PluginMetrics(NAME));
+    }
+
+    /** @param metrics the server's metrics, which the plugins may also use as their backend meter */
+    public static PluginHarness serve(Map<String, InstancePlugin> plugins, long maxBody, Duration timeout,
+            PluginMetrics metrics) throws IOException {
         // Short paths: a unix socket path must fit in 107 bytes.
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "ik4j-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         new PluginDirectory(dir).ensureExists();
         PluginServer server = PluginServer.start(
-                PluginServer.Config.of(dir.resolve(NAME)).withMaxBody(maxBody), plugins);
+                PluginServer.Config.of(dir.resolve(NAME)).withMaxBody(maxBody), plugins, metrics);
         return new PluginHarness(dir, server, InstancePluginClient.connect(server.socket(), "", timeout));
     }
 
@@ -48,6 +55,10 @@ public final class PluginHarness implements AutoCloseable {
 
     public Path socket() {
         return server.socket();
+    }
+
+    public PluginMetrics metrics() {
+        return server.metrics();
     }
 
     public Path directory() {
