@@ -1,6 +1,7 @@
 package org.infrakit4j.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -107,6 +108,43 @@ class FileMainProcessTest {
             assertThat(http.send("GET", "/healthz", null, null).text()).isEqualTo("ok\n");
             assertThat(client.describeInstances(Map.of("a", "b"), false)).hasSize(1);
         }
+    }
+
+    @Test
+    void jsonLogsHaveOneLinePerCallWithMethodInstanceDurationAndError() throws Exception {
+        Process p = start("--log-format", "json", "--log-level", "debug");
+        Path socket = home.resolve("plugins/instance-file");
+        awaitSocket(socket, p);
+        String made;
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10))) {
+            made = client.provision(Spec.of(new RawJson("{}"), Map.of("a", "b"))).value();
+            client.label(new org.infrakit4j.spi.InstanceId(made), Map.of("c", "d"));
+            client.describeInstances(Map.of(), false);
+            assertThatThrownBy(() -> client.validate(new RawJson("[1]")));
+            client.destroy(new org.infrakit4j.spi.InstanceId(made), org.infrakit4j.spi.DestroyContext.TERMINATE);
+        }
+        PluginProcess.term(p);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<Map<String, String>> calls = new java.util.ArrayList<>();
+        for (String line : output(0).lines().toList()) {
+            com.fasterxml.jackson.databind.JsonNode event = json.readTree(line);
+            Map<String, String> kv = new java.util.HashMap<>();
+            event.path("kvpList").forEach(pair -> pair.fields().forEachRemaining(f -> kv.put(f.getKey(),
+                    f.getValue().asText())));
+            if (kv.containsKey("method")) {
+                kv.put("level", event.path("level").asText());
+                calls.add(kv);
+            }
+        }
+        assertThat(calls).extracting(c -> c.get("method")).containsExactly("Instance.Provision",
+                "Instance.Label", "Instance.DescribeInstances", "Instance.Validate", "Instance.Destroy");
+        assertThat(calls).allSatisfy(c -> assertThat(Double.parseDouble(c.get("durationMs"))).isNotNegative());
+        assertThat(calls.get(0)).containsEntry("instance", made).containsEntry("level", "INFO");
+        assertThat(calls.get(1)).containsEntry("instance", made);
+        assertThat(calls.get(3)).containsEntry("level", "WARN")
+                .containsEntry("error", "invalid properties: Properties: must be a JSON object, got an array");
+        assertThat(calls.get(4)).containsEntry("instance", made);
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.infrakit4j.rpc.WireSchema.Values;
 import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.slf4j.Logger;
@@ -188,7 +189,7 @@ public final class RpcDispatcher {
         try {
             outcome = call.invoke(plugin);
         } catch (InstanceException e) {
-            logCall(call, start, e.getMessage(), Level.WARN);
+            logCall(call, null, start, e.getMessage(), Level.WARN);
             throw pluginError(e.getMessage());
         } catch (RuntimeException e) {
             LOG.atError().setCause(e).addKeyValue("method", call.method()).addKeyValue("type", call.type())
@@ -198,7 +199,7 @@ public final class RpcDispatcher {
         if (call instanceof InstanceCall.Describe && outcome instanceof List<?> described) {
             metrics.recordDescribed(described.size());
         }
-        logCall(call, start, null, call instanceof InstanceCall.Describe || call instanceof InstanceCall.Validate
+        logCall(call, outcome, start, null, call instanceof InstanceCall.Describe || call instanceof InstanceCall.Validate
                 ? Level.DEBUG : Level.INFO);
         try {
             return success(id, out -> call.writeResult(out, outcome));
@@ -208,7 +209,8 @@ public final class RpcDispatcher {
         }
     }
 
-    private static void logCall(InstanceCall call, long startNanos, String error, Level level) {
+    /** One line per call: method, type, instance (the new one for Provision), duration, error. */
+    private static void logCall(InstanceCall call, Object outcome, long startNanos, String error, Level level) {
         if (!LOG.isEnabledForLevel(level)) {
             return;
         }
@@ -216,8 +218,10 @@ public final class RpcDispatcher {
         if (!call.type().isEmpty()) {
             event = event.addKeyValue("type", call.type());
         }
-        if (call.instance() != null) {
-            event = event.addKeyValue("instance", call.instance());
+        String instance = call.instance() != null ? call.instance()
+                : outcome instanceof InstanceId made ? made.value() : null;
+        if (instance != null) {
+            event = event.addKeyValue("instance", instance);
         }
         event = event.addKeyValue("durationMs", (System.nanoTime() - startNanos) / 1_000_000.0);
         if (error != null) {

@@ -33,7 +33,8 @@ public final class PluginProcess implements AutoCloseable {
     /** Starts one more process with these arguments; the n-th started has output {@link #output(int) output(n)}. */
     public Process start(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), main.getName()));
+                "-Xmx256m", "-Dlogback.configurationFile=logback-plugin-process.xml", "-cp",
+                System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("INFRAKIT_HOME", home.toString());
