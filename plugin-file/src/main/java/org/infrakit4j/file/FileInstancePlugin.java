@@ -123,7 +123,8 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
         }
         String logicalId = spec.logicalId().get();
         synchronized (logicalIdLocks[Math.floorMod(logicalId.hashCode(), STRIPES)]) {
-            for (FileInstance existing : store.all()) {
+            for (FileInstanceStore.Indexed indexed : store.all()) {
+                FileInstance existing = indexed.instance();
                 if (logicalId.equals(existing.logicalId())) {
                     if (existing.tags().equals(spec.tags()) || existing.spec().tags().equals(spec.tags())) {
                         LOG.atInfo().addKeyValue("instance", existing.id()).addKeyValue("logicalId", logicalId)
@@ -193,10 +194,9 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
         List<Description> out = new ArrayList<>();
-        for (FileInstance i : store.all()) {
-            if (Description.matches(i.tags(), tags)) {
-                Description d = i.description();
-                out.add(properties ? d.withProperties(propertiesOf(i)) : d);
+        for (FileInstanceStore.Indexed i : store.all()) {
+            if (Description.matches(i.instance().tags(), tags)) {
+                out.add(properties ? i.description().withProperties(propertiesOf(i.instance())) : i.description());
             }
         }
         return out;

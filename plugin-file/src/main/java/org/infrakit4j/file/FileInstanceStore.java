@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 import org.infrakit4j.spi.BackendMeter;
+import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.slf4j.Logger;
@@ -62,7 +63,7 @@ final class FileInstanceStore implements AutoCloseable {
     private final Path dir;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final ConcurrentMap<String, FileInstance> index = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Indexed> index = new ConcurrentHashMap<>();
     /** Writers hold it shared; a checkpoint holds it exclusively for the moment it rotates the journal. */
     private final ReadWriteLock gate = new ReentrantReadWriteLock();
     /** Files to write (the instance) or delete (empty) at the next checkpoint, by instance ID. */
@@ -176,7 +177,7 @@ final class FileInstanceStore implements AutoCloseable {
                     if (!instance.id().equals(id)) {
                         throw new IOException("its ID " + instance.id() + " does not match its name");
                     }
-                    index.put(id, instance);
+                    index.put(id, new Indexed(instance));
                 } catch (IOException | RuntimeException e) {
                     LOG.atWarn().addKeyValue("file", p).addKeyValue("error", e.getMessage())
                             .log("skipping a corrupt instance file");
@@ -204,10 +205,21 @@ final class FileInstanceStore implements AutoCloseable {
     }
 
     FileInstance get(String id) {
-        return ID.matcher(id).matches() ? index.get(id) : null;
+        Indexed found = ID.matcher(id).matches() ? index.get(id) : null;
+        return found == null ? null : found.instance();
     }
 
-    Collection<FileInstance> all() {
+    /**
+     * An instance and its Description, made once per change: Describe returns the same Description object for an
+     * unchanged instance, so the RPC layer's encoded-JSON cache finds it by identity, without hashing its tags.
+     */
+    record Indexed(FileInstance instance, Description description) {
+        Indexed(FileInstance instance) {
+            this(instance, instance.description());
+        }
+    }
+
+    Collection<Indexed> all() {
         return index.values();
     }
 
@@ -217,7 +229,7 @@ final class FileInstanceStore implements AutoCloseable {
         gate.readLock().lock();
         try {
             append(record);
-            index.put(instance.id(), instance);
+            index.put(instance.id(), new Indexed(instance));
             pending.put(instance.id(), java.util.Optional.of(instance));
         } finally {
             gate.readLock().unlock();

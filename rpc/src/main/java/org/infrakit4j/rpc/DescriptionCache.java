@@ -3,30 +3,44 @@ package org.infrakit4j.rpc;
 import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.infrakit4j.spi.Description;
 
 /**
- * Encoded Descriptions, by value. A group plugin polls DescribeInstances over the same unchanged instances again
- * and again; re-encoding each (sorting its tags, escaping, re-emitting Properties) dominated the call. A changed
- * instance is a different Description, so it misses and is encoded afresh. Bounded: when full it starts over.
+ * Encoded Descriptions. A group plugin polls DescribeInstances over the same unchanged instances again and again;
+ * re-encoding each (sorting its tags, escaping, re-emitting Properties) dominated the call. Two levels: slots by
+ * object identity, for plugins that keep one Description object per unchanged instance (no hashing of its tags at
+ * all), then a map by value for plugins that build Descriptions afresh. A changed instance is a different
+ * Description, so it misses and is encoded anew. Both are bounded: slots are overwritten, the map starts over.
  */
 final class DescriptionCache {
     private static final int MAX_ENTRIES = 32_768;
-    private static final ConcurrentHashMap<Description, SerializedString> CACHE = new ConcurrentHashMap<>();
+    private static final int SLOTS = 1 << 16;
+    private static final ConcurrentHashMap<Description, SerializedString> BY_VALUE = new ConcurrentHashMap<>();
+    private static final AtomicReferenceArray<Slot> BY_IDENTITY = new AtomicReferenceArray<>(SLOTS);
+
+    private record Slot(Description key, SerializedString json) {
+    }
 
     private DescriptionCache() {
     }
 
     /** The Description's JSON; a SerializedString keeps its UTF-8 bytes, so a hit copies bytes and nothing else. */
     static SerializedString encoded(Description d) throws IOException {
-        SerializedString json = CACHE.get(d);
+        int slot = System.identityHashCode(d) & (SLOTS - 1);
+        Slot known = BY_IDENTITY.get(slot);
+        if (known != null && known.key == d) {
+            return known.json;
+        }
+        SerializedString json = BY_VALUE.get(d);
         if (json == null) {
             json = new SerializedString(GoJson.toText(out -> InstanceCall.writeDescription(out, d)));
-            if (CACHE.size() >= MAX_ENTRIES) {
-                CACHE.clear();
+            if (BY_VALUE.size() >= MAX_ENTRIES) {
+                BY_VALUE.clear();
             }
-            CACHE.put(d, json);
+            BY_VALUE.put(d, json);
         }
+        BY_IDENTITY.set(slot, new Slot(d, json));
         return json;
     }
 }
