@@ -64,6 +64,10 @@ public final class PluginBench implements Callable<Integer> {
             + "before measuring, so the plugin's JIT has compiled its paths (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--warmup-calls", description = "Describe/Label calls of the warm-up round, when they should "
+            + "differ from --warmup (default: --warmup).")
+    Integer warmupCalls;
+
     @Option(names = "--settle", defaultValue = "0", description = "Seconds to wait after the Provisions before "
             + "measuring Describe, for the plugin's background work to finish (default: ${DEFAULT-VALUE}).")
     int settle;
@@ -127,7 +131,7 @@ public final class PluginBench implements Callable<Integer> {
             System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
             try {
                 instances = warmup;
-                calls = warmup;
+                calls = warmupCalls == null ? warmup : warmupCalls;
                 measure();
             } finally {
                 System.setOut(out);

@@ -44,10 +44,10 @@ import org.slf4j.LoggerFactory;
  * The instance files of one directory and their in-memory index. A change is durable when its record is in the
  * {@link FileJournal} (one fsync shared by concurrent writers) and visible at once through the index, which every
  * read uses. A background checkpoint (every 200 ms) then writes the changed instance files — each {@code <ID>.json}
- * replaced atomically: temp file, fsync, rename — and the directory, and drops the journal segment that covered
- * them. Creating a file costs about a millisecond of directory work on these disks, which is why it is not done
- * in the call. At open, segments left by a crash are replayed (each file written with fsync), then the index is
- * loaded. A lock file keeps a second process off the directory. Only IDs this store generates become paths.
+ * replaced atomically: temp file, rename — makes them durable with one file-system sync ({@link FileSystemSync};
+ * an fsync per file where that is unavailable), and drops the journal segment that covered them. Creating a file
+ * costs about a millisecond of directory work on these disks, which is why it is not done in the call. At open,
+ * segments left by a crash are replayed the same way, then the index is loaded. A lock file keeps a second process off the directory. Only IDs this store generates become paths.
  */
 final class FileInstanceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileInstanceStore.class);
@@ -71,6 +71,8 @@ final class FileInstanceStore implements AutoCloseable {
     private final ScheduledExecutorService checkpointer;
     private final ExecutorService syncers;
     private final BackendMeter meter;
+    /** One file-system flush per checkpoint while available, else an fsync per file. */
+    private final FileSystemSync fsSync;
     /** Why the last checkpoint failed, or null when it succeeded. */
     private volatile String checkpointFailure;
     private FileJournal journal;
@@ -80,6 +82,7 @@ final class FileInstanceStore implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.meter = meter;
+        this.fsSync = new FileSystemSync(dir);
         this.checkpointer = Executors.newSingleThreadScheduledExecutor(daemon("ik4j-file-checkpoint"));
         this.syncers = Executors.newFixedThreadPool(SYNC_THREADS, daemon("ik4j-file-sync"));
     }
@@ -144,7 +147,15 @@ final class FileInstanceStore implements AutoCloseable {
             }
         }
         if (!segments.isEmpty()) {
-            FileJournal.syncDirectory(dir);
+            try {
+                flushFiles();
+            } catch (IOException e) {
+                if (fsSync.available()) {
+                    throw e;
+                }
+                recover(); // again, with an fsync per file
+                return;
+            }
             for (Path segment : segments) {
                 Files.delete(segment);
             }
@@ -277,7 +288,10 @@ final class FileInstanceStore implements AutoCloseable {
         }
     }
 
-    /** Replaces the instance's file atomically and durably: a temp file, fsynced, renamed over it. */
+    /**
+     * Replaces the instance's file atomically: a temp file renamed over it. Durable once the caller has run
+     * {@link #flushFiles} (the temp file is fsynced here when the file-system sync is not available).
+     */
     private void writeFile(FileInstance instance) throws IOException {
         byte[] json = FileJson.MAPPER.writeValueAsBytes(instance);
         Path temp = dir.resolve(TEMP_PREFIX + instance.id() + "-" + Long.toHexString(RANDOM.nextLong()));
@@ -287,7 +301,9 @@ final class FileInstanceStore implements AutoCloseable {
             while (buffer.hasRemaining()) {
                 ch.write(buffer);
             }
-            ch.force(true);
+            if (!fsSync.available()) {
+                ch.force(true);
+            }
         } catch (IOException e) {
             Files.deleteIfExists(temp);
             throw e;
@@ -333,7 +349,7 @@ final class FileInstanceStore implements AutoCloseable {
             for (Future<?> f : writes) {
                 f.get();
             }
-            FileJournal.syncDirectory(dir);
+            flushFiles();
         } catch (InterruptedException | ExecutionException | IOException e) {
             // Not durable as files yet: retry them next time (unless changed since) and keep the journal.
             changed.forEach(pending::putIfAbsent);
@@ -344,6 +360,15 @@ final class FileInstanceStore implements AutoCloseable {
             throw cause instanceof IOException io ? io : new IOException(cause);
         }
         journal.deleteUpTo(closed);
+    }
+
+    /** Makes the files written and renamed so far durable, with their directory entries. */
+    private void flushFiles() throws IOException {
+        if (fsSync.available()) {
+            fsSync.run();
+        } else {
+            FileJournal.syncDirectory(dir);
+        }
     }
 
     private void checkpointQuietly() {
