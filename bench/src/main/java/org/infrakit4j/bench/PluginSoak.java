@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  * polls it with Describe, and now and then provisions, labels or destroys one. Every Describe is checked against
  * what the client knows (nothing lost, nothing twice, labels applied); per window it prints calls, errors, p50/p99
  * and the plugin's RSS and open descriptors from its /metrics, and at the end compares the first full window
- * with the last. Exit code 0 only when nothing was lost or duplicated, no call failed and nothing grew beyond the
+ * with the last (RSS: the middle window with the last). Exit code 0 only when nothing was lost or duplicated, no call failed and nothing grew beyond the
  * allowed growth.
  */
 @Command(name = "plugin-soak", mixinStandardHelpOptions = true,
@@ -79,8 +79,8 @@ public final class PluginSoak implements Callable<Integer> {
     String properties;
 
     @Option(names = "--max-growth", defaultValue = "20",
-            description = "Allowed growth of RSS and p99 from the first full window to the last, in percent "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Allowed growth, in percent, of p99 from the first full window to the last and of RSS "
+                    + "over the second half of the run (default: ${DEFAULT-VALUE}).")
     double maxGrowth;
 
     @Option(names = "--timeout", defaultValue = "60", description = "Client timeout per call, seconds.")
@@ -296,22 +296,25 @@ public final class PluginSoak implements Callable<Integer> {
     private int verdict(List<Window> windows) {
         // The first window holds the JIT warm-up and the groups filling up; growth is measured from the second.
         Window first = windows.get(Math.min(1, windows.size() - 1));
+        Window middle = windows.get(windows.size() / 2);
         Window last = windows.get(windows.size() - 1);
         long calls = windows.stream().mapToLong(Window::calls).sum();
         long failed = windows.stream().mapToLong(Window::errors).sum();
-        double rssGrowth = growth(first.rssBytes, last.rssBytes);
         double p99Growth = growth(first.p99Ms, last.p99Ms);
+        // A JVM's resident size climbs from its idle size towards its heap bound as it expands the heap, then stays:
+        // that is not the plugin's data. A leak keeps growing, so the check is on the second half of the run.
+        double rssGrowth = growth(middle.rssBytes, last.rssBytes);
         System.out.printf(Locale.ROOT, "calls %d, errors %d, problems %d%n", calls, failed, problems.size());
-        System.out.printf(Locale.ROOT, "p99 %.2f ms -> %.2f ms (%+.0f%%), RSS %d MB -> %d MB (%+.0f%%), fds %d -> %d%n",
-                first.p99Ms, last.p99Ms, p99Growth, first.rssBytes >> 20, last.rssBytes >> 20, rssGrowth,
-                first.fds, last.fds);
+        System.out.printf(Locale.ROOT, "p99 %.2f ms -> %.2f ms (%+.0f%%); RSS %d MB -> %d MB at half time -> %d MB "
+                + "(%+.0f%% over the second half); fds %d -> %d%n", first.p99Ms, last.p99Ms, p99Growth,
+                first.rssBytes >> 20, middle.rssBytes >> 20, last.rssBytes >> 20, rssGrowth, first.fds, last.fds);
         List<String> failures = new ArrayList<>();
         problems.stream().limit(20).forEach(p -> failures.add("problem: " + p));
         if (failed > 0 && problems.isEmpty()) {
             failures.add(failed + " calls failed");
         }
         if (rssGrowth > maxGrowth) {
-            failures.add("RSS grew by " + Math.round(rssGrowth) + "%");
+            failures.add("RSS grew by " + Math.round(rssGrowth) + "% over the second half");
         }
         if (p99Growth > maxGrowth) {
             failures.add("p99 grew by " + Math.round(p99Growth) + "%");

@@ -14,8 +14,9 @@ import org.infrakit4j.spi.Description;
  * Description, so it misses and is encoded anew. Both are bounded: slots are overwritten, the map starts over.
  */
 final class DescriptionCache {
-    private static final int MAX_ENTRIES = 32_768;
-    private static final int SLOTS = 1 << 16;
+    /** Enough for a 10,000-instance group polled by Describe; about 10 MB of JSON each when full. */
+    private static final int MAX_ENTRIES = 16_384;
+    private static final int SLOTS = 1 << 14;
     private static final ConcurrentHashMap<Description, SerializedString> BY_VALUE = new ConcurrentHashMap<>();
     private static final AtomicReferenceArray<Slot> BY_IDENTITY = new AtomicReferenceArray<>(SLOTS);
 
