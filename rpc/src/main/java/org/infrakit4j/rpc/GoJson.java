@@ -3,10 +3,13 @@ package org.infrakit4j.rpc;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.ByteArrayOutputStream;
@@ -20,8 +23,9 @@ import org.infrakit4j.spi.RawJson;
 
 /**
  * JSON as Go's encoding/json writes it (wire-protocol.md §2.1): compact, map keys in byte order, {@code <>&} and
- * U+2028/U+2029 escaped as six-character unicode escapes, only {@code \" \\ \n \r \t} as short escapes. Raw JSON (Properties) is
- * re-emitted token by token, which compacts it, keeps member order and keeps the exact text of every number.
+ * U+2028/U+2029 escaped as six-character unicode escapes, only {@code \" \\ \n \r \t} as short escapes, other non-ASCII as
+ * UTF-8. Raw JSON (ids, Properties) goes out as Go sends a {@code json.RawMessage}: its text as received, compacted,
+ * with {@code <>&} and U+2028/U+2029 escaped, every other byte (escapes, number text) unchanged.
  */
 public final class GoJson {
     /** Go sorts map keys by their UTF-8 bytes, which is code point order (not Java's UTF-16 order). */
@@ -29,7 +33,16 @@ public final class GoJson {
 
     static final JsonFactory FACTORY = new JsonFactoryBuilder()
             .characterEscapes(new GoEscapes())
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+            .build();
+
+    /**
+     * For requests: parsers that keep a reference to their input, so {@link #readRaw} can copy a value's text as
+     * received. Their exceptions' full messages quote the input; only their original messages are ever shown.
+     */
+    static final JsonFactory REQUEST_FACTORY = FACTORY.rebuild()
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
 
     private GoJson() {
@@ -37,15 +50,88 @@ public final class GoJson {
 
     /** Writes raw JSON text compacted and Go-escaped; fails on text that is not exactly one JSON value. */
     public static void writeRaw(JsonGenerator out, RawJson raw) throws IOException {
-        try (JsonParser in = FACTORY.createParser(raw.json())) {
+        if (raw.isNull()) {
+            out.writeNull();
+            return;
+        }
+        byte[] text = raw.json().getBytes(StandardCharsets.UTF_8);
+        try (JsonParser in = FACTORY.createParser(text)) {
             if (in.nextToken() == null) {
                 throw new IOException("empty JSON text");
             }
-            copyValue(in, out);
+            in.skipChildren();
             if (in.nextToken() != null) {
                 throw new IOException("trailing data after JSON value");
             }
         }
+        out.writeRawValue(new String(compact(text, 0, text.length), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Go's {@code compact} with HTML escaping, over one valid JSON value: drops whitespace outside strings,
+     * escapes {@code <>&} and U+2028/U+2029, copies every other byte.
+     */
+    static byte[] compact(byte[] src, int from, int to) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
+        boolean inString = false;
+        for (int i = from; i < to; i++) {
+            int b = src[i] & 0xff;
+            if (inString) {
+                if (b == '\\' && i + 1 < to) {
+                    out.write(b);
+                    out.write(src[++i]);
+                    continue;
+                }
+                if (b == '"') {
+                    inString = false;
+                }
+            } else if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+                continue;
+            } else if (b == '"') {
+                inString = true;
+            }
+            if (b == '<' || b == '>' || b == '&') {
+                out.writeBytes(String.format("\\u%04x", b).getBytes(StandardCharsets.US_ASCII));
+            } else if (b == 0xe2 && i + 2 < to && (src[i + 1] & 0xff) == 0x80 && ((src[i + 2] & 0xff) == 0xa8
+                    || (src[i + 2] & 0xff) == 0xa9)) {
+                out.writeBytes(((src[i + 2] & 0xff) == 0xa8 ? "\\u2028" : "\\u2029")
+                        .getBytes(StandardCharsets.US_ASCII));
+                i += 2;
+            } else {
+                out.write(b);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** The index just past the JSON value starting at {@code from} (a value a parser has already accepted). */
+    private static int valueEnd(byte[] src, int from) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = from; i < src.length; i++) {
+            byte b = src[i];
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                    if (depth == 0) {
+                        return i + 1;
+                    }
+                }
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == '{' || b == '[') {
+                depth++;
+            } else if (b == '}' || b == ']') {
+                if (--depth <= 0) {
+                    return depth == 0 ? i + 1 : i;
+                }
+            } else if (depth == 0 && (b == ',' || b == ' ' || b == '\t' || b == '\n' || b == '\r')) {
+                return i;
+            }
+        }
+        return src.length;
     }
 
     /** Copies the value at the parser's current token, keeping numbers' exact text. */
@@ -84,8 +170,25 @@ public final class GoJson {
         } while (depth > 0);
     }
 
-    /** Captures the value at the parser's current token as compact raw JSON, numbers kept exactly. */
+    /**
+     * Captures the value at the parser's current token as Go keeps a {@code json.RawMessage}: its text as received
+     * (compacted, {@link #compact}) when the parser comes from {@link #REQUEST_FACTORY}, else re-encoded token by
+     * token with numbers kept exactly.
+     */
     public static RawJson readRaw(JsonParser p) throws IOException {
+        JsonLocation at = p.currentTokenLocation();
+        Object source = at.contentReference().getRawContent();
+        byte[] bytes = source instanceof byte[] b ? b
+                : source instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : null;
+        if (bytes != null) {
+            int start = source instanceof byte[] ? (int) at.getByteOffset()
+                    : ((String) source).substring(0, (int) at.getCharOffset()).getBytes(StandardCharsets.UTF_8).length;
+            p.skipChildren();
+            p.finishToken(); // a string's end is found only now: a malformed one fails here, before its text is used
+            if (start >= 0 && start < bytes.length) {
+                return new RawJson(new String(compact(bytes, start, valueEnd(bytes, start)), StandardCharsets.UTF_8));
+            }
+        }
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
         try (JsonGenerator g = FACTORY.createGenerator(buffer)) {
             copyValue(p, g);

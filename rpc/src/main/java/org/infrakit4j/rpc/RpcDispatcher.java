@@ -55,6 +55,16 @@ public final class RpcDispatcher {
 
     /** The reply body for a request body: JSON plus a newline, or empty for a notification. */
     public byte[] handle(byte[] body) {
+        try {
+            return answer(body);
+        } catch (RuntimeException e) {
+            // A bug in this layer must still get a JSON-RPC reply, not an HTTP 500 that Go clients cannot read.
+            LOG.atError().setCause(e).log("could not answer a request");
+            return error(RawJson.NULL, new RpcError(SERVER_ERROR, "internal error: " + e, RawJson.NULL));
+        }
+    }
+
+    private byte[] answer(byte[] body) {
         long start = System.nanoTime();
         Envelope env;
         try {
@@ -234,7 +244,7 @@ public final class RpcDispatcher {
     /** Params: one object, a one-element array holding it, or missing/null for the zero request. */
     private static Values readParams(WireSchema schema, RawJson params) throws IOException,
             WireSchema.WireException {
-        try (JsonParser p = GoJson.FACTORY.createParser(params.json())) {
+        try (JsonParser p = GoJson.REQUEST_FACTORY.createParser(params.json())) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
                 if (p.nextToken() == JsonToken.END_ARRAY) {
@@ -251,7 +261,7 @@ public final class RpcDispatcher {
     }
 
     private static Envelope readEnvelope(byte[] body) throws IOException, RpcError {
-        try (JsonParser p = GoJson.FACTORY.createParser(body)) {
+        try (JsonParser p = GoJson.REQUEST_FACTORY.createParser(body)) {
             JsonToken t = p.nextToken();
             if (t == null) {
                 throw new JsonParseException(p, "empty body");

@@ -55,7 +55,17 @@ public final class RawHttp implements AutoCloseable {
         if (body != null) {
             write(ByteBuffer.wrap(body));
         }
-        return readReply();
+        return readReply("HEAD".equals(method));
+    }
+
+    /** Writes bytes exactly as given, for requests framed as no HTTP client would; read the answer with readReply. */
+    public void writeRaw(byte[] bytes) throws IOException {
+        write(ByteBuffer.wrap(bytes));
+    }
+
+    /** Closes the sending half: the server sees the request stream end, the reply can still be read. */
+    public void shutdownOutput() throws IOException {
+        channel.shutdownOutput();
     }
 
     private void write(ByteBuffer b) throws IOException {
@@ -64,7 +74,8 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
-    private Reply readReply() throws IOException {
+    /** Reads the next reply; {@code head} when it answers a HEAD request, whose reply has headers but no body. */
+    public Reply readReply(boolean head) throws IOException {
         String status = readLine();
         String[] parts = status.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
@@ -76,14 +87,14 @@ public final class RawHttp implements AutoCloseable {
             headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+        if (!head && "chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             for (int size = Integer.parseInt(readLine().trim(), 16); size > 0;
                  size = Integer.parseInt(readLine().trim(), 16)) {
                 body.write(readBytes(size));
                 readLine();
             }
             readLine();
-        } else if (headers.containsKey("content-length")) {
+        } else if (!head && headers.containsKey("content-length")) {
             body.write(readBytes(Integer.parseInt(headers.get("content-length"))));
         }
         return new Reply(Integer.parseInt(parts[1]), headers, body.toByteArray());
