@@ -15,6 +15,7 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 
@@ -58,8 +60,18 @@ final class DockerEngine implements AutoCloseable {
         }
     }
 
+    /** Engine API operation names for the metrics, by the start of a call's description. */
+    private static final Map<String, String> OPERATIONS = Map.ofEntries(
+            Map.entry("create container", "ContainerCreate"), Map.entry("inspect container", "ContainerInspect"),
+            Map.entry("start container", "ContainerStart"), Map.entry("stop container", "ContainerStop"),
+            Map.entry("remove container", "ContainerDelete"), Map.entry("list containers", "ContainerList"),
+            Map.entry("copy Init into container", "PutContainerArchive"),
+            Map.entry("connect container", "NetworkConnect"), Map.entry("inspect image", "ImageInspect"),
+            Map.entry("pull", "ImageCreate"), Map.entry("ping", "SystemPing"));
+
     private final Config config;
     private final DockerClient client;
+    private final BackendMeter meter;
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "docker-engine-" + WORKER_IDS.incrementAndGet());
         t.setDaemon(true);
@@ -67,12 +79,13 @@ final class DockerEngine implements AutoCloseable {
     });
     private static final AtomicInteger WORKER_IDS = new AtomicInteger();
 
-    private DockerEngine(Config config, DockerClient client) {
+    private DockerEngine(Config config, DockerClient client, BackendMeter meter) {
         this.config = config;
         this.client = client;
+        this.meter = meter;
     }
 
-    static DockerEngine connect(Config config) {
+    static DockerEngine connect(Config config, BackendMeter meter) {
         DefaultDockerClientConfig.Builder b = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(config.host())
                 .withDockerTlsVerify(config.tlsVerify());
@@ -86,7 +99,7 @@ final class DockerEngine implements AutoCloseable {
                 .maxConnections(64)
                 .connectionTimeout(Duration.ofSeconds(Math.min(5, config.timeout().toSeconds() + 1)))
                 .build();
-        return new DockerEngine(config, DockerClientImpl.getInstance(clientConfig, http));
+        return new DockerEngine(config, DockerClientImpl.getInstance(clientConfig, http), meter);
     }
 
     DockerClient client() {
@@ -111,6 +124,28 @@ final class DockerEngine implements AutoCloseable {
      * docker-java's unix socket ignores read timeouts, and interrupting a blocked channel read closes the socket.
      */
     <T> T call(String what, Duration deadline, Supplier<T> action) {
+        long start = System.nanoTime();
+        boolean failed = true;
+        try {
+            T value = await(what, deadline, action);
+            failed = false;
+            return value;
+        } finally {
+            meter.record(operation(what), System.nanoTime() - start, failed);
+        }
+    }
+
+    /** The engine API operation a call description names; descriptions carry IDs and images, operations never. */
+    static String operation(String what) {
+        for (Map.Entry<String, String> e : OPERATIONS.entrySet()) {
+            if (what.startsWith(e.getKey())) {
+                return e.getValue();
+            }
+        }
+        return "other";
+    }
+
+    private <T> T await(String what, Duration deadline, Supplier<T> action) {
         Future<T> result = workers.submit(action::get);
         try {
             return result.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
@@ -174,6 +209,11 @@ final class DockerEngine implements AutoCloseable {
                 return Optional.empty();
             }
         });
+    }
+
+    /** Throws BACKEND_UNAVAILABLE unless the engine answers /_ping within {@code deadline}. */
+    void checkPing(Duration deadline) {
+        call("ping", deadline, () -> client.pingCmd().exec());
     }
 
     /** Whether the engine answers /_ping now. */

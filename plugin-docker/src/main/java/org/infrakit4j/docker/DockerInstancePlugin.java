@@ -10,14 +10,17 @@ import com.github.dockerjava.api.model.ContainerConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.HealthProbe;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -33,11 +36,12 @@ import org.slf4j.LoggerFactory;
  * that exact ID (never a name or a prefix). Tags, the namespace and the plugin's own labels are written in the
  * create call; tags added later by Label live in a {@link DockerLabelStore} and are overlaid on Describe.
  */
-public final class DockerInstancePlugin implements InstancePlugin, PropertiesExample, VendorInfo.Source,
+public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
         AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DockerInstancePlugin.class);
     private static final int STRIPES = 64;
 
+    private static final Duration HEALTH_DEADLINE = Duration.ofMillis(800);
     private final DockerEngine engine;
     private final DockerClient docker;
     private final DockerLabels labels;
@@ -60,14 +64,26 @@ public final class DockerInstancePlugin implements InstancePlugin, PropertiesExa
     /** Connects to the engine (which may be down: calls then fail until it is back) and opens the label store. */
     static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
                                      Path labelStore) throws IOException {
+        return open(engine, namespace, labelStore, BackendMeter.NONE);
+    }
+
+    /** As {@link #open(DockerEngine.Config, Map, Path)}, reporting every engine call to {@code meter}. */
+    static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
+                                     Path labelStore, BackendMeter meter) throws IOException {
         DockerLabels labels = new DockerLabels(namespace);
         DockerLabelStore store = DockerLabelStore.open(labelStore);
-        DockerEngine connected = DockerEngine.connect(engine);
+        DockerEngine connected = DockerEngine.connect(engine, meter);
         if (!connected.ping()) {
             LOG.atWarn().addKeyValue("engine", engine.host())
                     .log("docker engine not answering yet; calls fail until it is");
         }
         return new DockerInstancePlugin(connected, labels, store);
+    }
+
+    /** One /_ping, given at most 0.8 s: the server answers /healthz within a second. */
+    @Override
+    public void checkHealth() {
+        engine.checkPing(HEALTH_DEADLINE);
     }
 
     @Override

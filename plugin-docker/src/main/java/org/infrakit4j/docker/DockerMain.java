@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,16 +59,16 @@ public final class DockerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
-        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins());
+        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
     }
 
-    Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {
+    Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
         PluginDirectory dir = common.pluginsDir() == null ? PluginDirectory.fromEnvironment()
                 : new PluginDirectory(common.pluginsDir());
         Path socket = dir.socketOf(common.name() == null ? DEFAULT_NAME : common.name());
         try {
             return Map.of("", DockerInstancePlugin.open(engineConfig(System.getenv()), namespace,
-                    labelStoreOf(socket)));
+                    labelStoreOf(socket), meter));
         } catch (IOException | RuntimeException e) {
             throw new PluginLauncher.StartupException("cannot start the docker plugin: " + e.getMessage(), e);
         }

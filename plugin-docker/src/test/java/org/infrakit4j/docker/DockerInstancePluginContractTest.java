@@ -50,7 +50,7 @@ class DockerInstancePluginContractTest extends InstancePluginContract {
     @Override
     protected InstancePlugin createPlugin(BackendMeter meter) throws Exception {
         return DockerInstancePlugin.open(DockerEngine.Config.of(DockerTestBackend.host()), NAMESPACE,
-                dir.resolve("instance-docker.labels.json"));
+                dir.resolve("instance-docker.labels.json"), meter);
     }
 
     @Override
