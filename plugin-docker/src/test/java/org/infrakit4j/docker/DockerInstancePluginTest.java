@@ -26,6 +26,7 @@ import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
 import org.infrakit4j.testkit.PluginHarness;
+import org.infrakit4j.testkit.RawHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,10 +55,23 @@ class DockerInstancePluginTest {
         plugin = serve(DockerEngine.Config.of(DockerTestBackend.host()), NAMESPACE, dir.resolve("labels.json"));
     }
 
+    private PluginHarness lastHarness;
+
+    /** GET /healthz on the plugin served last: status and body, answered within about a second. */
+    private RawHttp.Reply healthz() throws Exception {
+        try (RawHttp http = lastHarness.raw()) {
+            long t0 = System.nanoTime();
+            RawHttp.Reply reply = http.send("GET", "/healthz", null, null);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1500));
+            return reply;
+        }
+    }
+
     private InstancePlugin serve(DockerEngine.Config engine, Map<String, String> namespace, Path store)
             throws Exception {
         DockerInstancePlugin backend = DockerInstancePlugin.open(engine, namespace, store);
         PluginHarness harness = PluginHarness.serve(backend, Duration.ofSeconds(60));
+        lastHarness = harness;
         toClose.add(backend);
         toClose.add(harness);
         return harness.client();
@@ -347,7 +361,11 @@ class DockerInstancePluginTest {
                     NAMESPACE, dir.resolve("private.json"));
             InstanceId id = p.provision(Spec.of(new RawJson(properties("")), tags()));
 
+            assertThat(healthz().text()).isEqualTo("ok\n");
             engine.signal("STOP");
+            RawHttp.Reply frozen = healthz();
+            assertThat(frozen.status()).isEqualTo(503);
+            assertThat(frozen.text()).startsWith("backend unavailable: ").contains(engine.host());
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> p.describeInstances(runTag, false))
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
@@ -372,8 +390,13 @@ class DockerInstancePluginTest {
             }
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
             p.validate(new RawJson(properties("")));
+            RawHttp.Reply down = healthz();
+            assertThat(down.status()).isEqualTo(503);
+            assertThat(down.text()).startsWith("backend unavailable: docker engine at " + engine.host()
+                    + " unreachable (");
 
             engine.startAgain();
+            assertThat(healthz().text()).isEqualTo("ok\n");
             assertThat(describedProperties(p, id).path("State").asText()).isEqualTo("exited");
             p.destroy(id, DestroyContext.TERMINATE);
             assertThat(p.describeInstances(runTag, false)).isEmpty();
