@@ -1,5 +1,6 @@
 package org.infrakit4j.aws;
 
+import java.net.ConnectException;
 import java.util.Set;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -28,7 +29,22 @@ final class Ec2Errors {
         return INSTANCE_NOT_FOUND.contains(code(e));
     }
 
+    /** Whether the endpoint refused the connection: nothing listens there. */
+    static boolean refused(SdkException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static InstanceException translate(String action, SdkException e) {
+        return translate(action, e, "EC2");
+    }
+
+    /** @param endpoint how to name the endpoint when it cannot be reached, e.g. {@code EC2 at http://...} */
+    static InstanceException translate(String action, SdkException e, String endpoint) {
         if (e instanceof AwsServiceException a) {
             String message = a.awsErrorDetails() == null ? a.getMessage() : a.awsErrorDetails().errorMessage();
             String text = "EC2 " + action + " failed: " + code(e) + ": " + message;
@@ -42,7 +58,7 @@ final class Ec2Errors {
         }
         if (e instanceof SdkClientException) {
             return new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "EC2 " + action + " failed: cannot reach "
-                    + "EC2: " + e.getMessage(), e);
+                    + endpoint + ": " + e.getMessage(), e);
         }
         return new InstanceException(ErrorCode.INTERNAL, "EC2 " + action + " failed: " + e.getMessage(), e);
     }

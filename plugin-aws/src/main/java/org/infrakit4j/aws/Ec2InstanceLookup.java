@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.infrakit4j.spi.InstanceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
@@ -71,7 +72,7 @@ final class Ec2InstanceLookup {
                 }
             }
         } catch (SdkException e) {
-            throw Ec2Errors.translate("DescribeInstances", e);
+            throw failure("DescribeInstances", e);
         }
         return out;
     }
@@ -84,7 +85,20 @@ final class Ec2InstanceLookup {
         if (gone || found.isEmpty()) {
             return Optional.empty();
         }
+        recent.forget(instanceId);
         return Optional.of(found.get(0));
+    }
+
+    /**
+     * The error for a failed call. A refused connection means nothing listens at the endpoint: whatever answers there
+     * later lists what it has, so the launches remembered from before stop being vouched for (an emulator restarted
+     * empty must not have them invented; real EC2 lists them by then).
+     */
+    InstanceException failure(String action, SdkException e) {
+        if (Ec2Errors.refused(e)) {
+            recent.forgetAll();
+        }
+        return Ec2Errors.translate(action, e, config.endpointName());
     }
 
     /**
@@ -102,7 +116,7 @@ final class Ec2InstanceLookup {
                 return false;
             } catch (SdkException e) {
                 if (!Ec2Errors.instanceNotFound(e)) {
-                    throw Ec2Errors.translate(action, e);
+                    throw failure(action, e);
                 }
                 if (!recent.contains(instanceId) || System.nanoTime() + delay * 1_000_000 > deadline) {
                     return true;

@@ -13,6 +13,7 @@ import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.HealthProbe;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -32,7 +33,8 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
  * paginated Describe, CreateTags for Label, TerminateInstances for Destroy, EBS attachments in the background.
  * Only instances carrying the plugin's marker and the namespace are seen, labelled or destroyed.
  */
-public final class Ec2InstancePlugin implements InstancePlugin, PropertiesExample, VendorInfo.Source, AutoCloseable {
+public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
+        AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ec2InstancePlugin.class);
     private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
     private static final int STRIPES = 64;
@@ -148,7 +150,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, PropertiesExampl
             try {
                 made = ec2.runInstances(request).instances();
             } catch (SdkException e) {
-                throw Ec2Errors.translate("RunInstances", e);
+                throw lookup.failure("RunInstances", e);
             }
             if (made.size() != 1) {
                 throw new InstanceException(ErrorCode.BACKEND_ERROR, "EC2 RunInstances returned " + made.size()
@@ -196,6 +198,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, PropertiesExampl
     public void destroy(InstanceId id, DestroyContext context) {
         Optional<Instance> instance = managed(id);
         if (instance.isEmpty()) {
+            recent.forget(id.value());
             LOG.atDebug().addKeyValue("instance", id).log("destroy: no such managed instance, nothing to do");
             return;
         }
@@ -245,6 +248,16 @@ public final class Ec2InstancePlugin implements InstancePlugin, PropertiesExampl
             }
         }
         return new RawJson(node.toString());
+    }
+
+    /** One DescribeAvailabilityZones, a single attempt bounded by {@link Ec2Sdk#PROBE_TIMEOUT}. */
+    @Override
+    public void checkHealth() {
+        try {
+            ec2.describeAvailabilityZones(r -> r.overrideConfiguration(Ec2Sdk.PROBE));
+        } catch (SdkException e) {
+            throw lookup.failure("DescribeAvailabilityZones", e);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.infrakit4j.aws;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,6 +50,12 @@ public final class Ec2Main implements Callable<Integer> {
             description = "SDK retries per call, adaptive mode with backoff (default: ${DEFAULT-VALUE}).")
     int maxRetries;
 
+    @Option(names = "--call-timeout", paramLabel = "SECONDS",
+            defaultValue = "" + Ec2Config.DEFAULT_CALL_TIMEOUT_SECONDS,
+            description = "The most one EC2 call may take, retries included; then it fails as backend unavailable "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double callTimeoutSeconds;
+
     @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "" + Ec2Config.DEFAULT_RATE,
             description = "Mutating EC2 calls per second for the whole process, 0 for no limit "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -77,13 +85,13 @@ public final class Ec2Main implements Callable<Integer> {
             System.out.println(Ec2PropertiesSchema.json());
             return PluginLauncher.EXIT_OK;
         }
-        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins());
+        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
     }
 
-    Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {
+    Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
         Ec2Config config = config();
-        return Map.of("", new Ec2InstancePlugin(Ec2Sdk.client(config, Ec2Sdk.credentials(config), List.of()),
-                config));
+        return Map.of("", new Ec2InstancePlugin(Ec2Sdk.client(config, Ec2Sdk.credentials(config), meter,
+                List.of()), config));
     }
 
     Ec2Config config() throws PluginLauncher.StartupException {
@@ -92,6 +100,7 @@ public final class Ec2Main implements Callable<Integer> {
                     .withProfile(profile)
                     .withNamespace(namespace)
                     .withMaxRetries(maxRetries)
+                    .withCallTimeout(Duration.ofMillis(Math.round(callTimeoutSeconds * 1000)))
                     .withRate(rate)
                     .withValidateDryRun(validateDryRun)
                     .withPageSize(pageSize);

@@ -46,6 +46,11 @@ final class Ec2RecentLaunches {
         launches.remove(instanceId);
     }
 
+    /** EC2 may have lost them (its endpoint went away): from now on only its own listing counts. */
+    void forgetAll() {
+        launches.clear();
+    }
+
     /** The remembered instances carrying all {@code tags}, except those in {@code listed}. */
     List<Instance> unlisted(Map<String, String> tags, Set<String> listed) {
         Instant now = clock.instant();

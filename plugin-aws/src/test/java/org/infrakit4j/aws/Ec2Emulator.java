@@ -6,8 +6,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.infrakit4j.spi.BackendMeter;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -59,13 +64,21 @@ final class Ec2Emulator {
     }
 
     static Ec2InstancePlugin plugin(Ec2Config config, ExecutionInterceptor... interceptors) {
-        return new Ec2InstancePlugin(Ec2Sdk.client(config, CREDENTIALS, List.of(interceptors)), config);
+        return plugin(config, BackendMeter.NONE, interceptors);
+    }
+
+    static Ec2InstancePlugin plugin(Ec2Config config, BackendMeter meter, ExecutionInterceptor... interceptors) {
+        return new Ec2InstancePlugin(Ec2Sdk.client(config, CREDENTIALS, meter, List.of(interceptors)), config);
     }
 
     /** A plain client for arranging and checking state behind the plugin's back. */
     static Ec2Client client() {
+        return client(endpoint());
+    }
+
+    static Ec2Client client(URI endpoint) {
         return Ec2Client.builder().region(Region.of(REGION)).credentialsProvider(CREDENTIALS)
-                .endpointOverride(endpoint())
+                .endpointOverride(endpoint)
                 .httpClientBuilder(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
                 .build();
     }
@@ -74,11 +87,31 @@ final class Ec2Emulator {
     static synchronized String imageId() {
         if (imageId == null) {
             try (Ec2Client ec2 = client()) {
-                imageId = ec2.describeImages(r -> r.filters(Filter.builder().name("architecture").values("x86_64").build()))
-                        .images().get(0).imageId();
+                imageId = imageId(ec2);
             }
         }
         return imageId;
+    }
+
+    static String imageId(Ec2Client ec2) {
+        return ec2.describeImages(r -> r.filters(Filter.builder().name("architecture").values("x86_64").build()))
+                .images().get(0).imageId();
+    }
+
+    /** The environment of a plugin process on the emulator: the dummy credentials, no instance metadata lookups. */
+    static Map<String, String> processEnvironment() {
+        AwsCredentials c = CREDENTIALS.resolveCredentials();
+        return Map.of("AWS_ACCESS_KEY_ID", c.accessKeyId(), "AWS_SECRET_ACCESS_KEY", c.secretAccessKey(),
+                "AWS_EC2_METADATA_DISABLED", "true");
+    }
+
+    /** The ids of the instances in a live state carrying tag {@code key=value}, as EC2 itself lists them. */
+    static Set<String> liveInstances(Ec2Client ec2, String key, String value) {
+        Set<String> ids = new HashSet<>();
+        ec2.describeInstancesPaginator(r -> r.filters(Filter.builder().name("tag:" + key).values(value).build(),
+                Filter.builder().name("instance-state-name").values(Ec2TagFilters.LIVE_STATES).build()))
+                .reservations().forEach(res -> res.instances().forEach(i -> ids.add(i.instanceId())));
+        return ids;
     }
 
     static String createVolume(Ec2Client ec2, String zone) {

@@ -9,8 +9,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
@@ -27,7 +27,7 @@ class Ec2InstancePluginContractTest extends InstancePluginContract {
     protected InstancePlugin createPlugin(BackendMeter meter) throws Exception {
         Ec2Emulator.reset();
         admin = Ec2Emulator.client();
-        return Ec2Emulator.plugin(Ec2Emulator.config());
+        return Ec2Emulator.plugin(Ec2Emulator.config(), meter);
     }
 
     @AfterEach

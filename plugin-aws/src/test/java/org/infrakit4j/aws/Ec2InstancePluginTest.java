@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -364,7 +368,7 @@ class Ec2InstancePluginTest {
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
                     assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeInstances failed: "
-                            + "cannot reach EC2: ");
+                            + "cannot reach EC2 at " + proxy.endpoint() + ": ");
                 });
         assertThatThrownBy(() -> plugin.provision(Spec.of(props(""), Map.of("e", "1"))))
                 .isInstanceOfSatisfying(InstanceException.class,
@@ -374,6 +378,58 @@ class Ec2InstancePluginTest {
                 .containsExactly(id);
         plugin.destroy(id, DestroyContext.TERMINATE);
         assertThat(plugin.describeInstances(Map.of("e", "1"), false)).isEmpty();
+    }
+
+    @Test
+    void oneSdkCallIsOneMeteredBackendCallWithItsRetriesInside() throws Exception {
+        FakeEc2Proxy proxy = proxy();
+        List<String> metered = new CopyOnWriteArrayList<>();
+        Ec2InstancePlugin direct = Ec2Emulator.plugin(Ec2Emulator.config(proxy.endpoint())
+                .withRetries(2, Duration.ofMillis(10)), (op, nanos, failed) -> metered.add(op + (failed ? " failed"
+                : "")), counter);
+        closeLater.add(direct);
+        proxy.failNext("RunInstances", 2, 503, "Unavailable", "The server is overloaded.");
+        InstanceId id = direct.provision(Spec.of(props(""), Map.of("m", "1")));
+        proxy.failNext("DescribeInstances", 3, 500, "InternalError", "An internal error has occurred.");
+        assertThatThrownBy(() -> direct.describeInstances(Map.of("m", "1"), false))
+                .hasMessageStartingWith("backend unavailable: EC2 DescribeInstances failed: InternalError");
+        direct.validate(props(""));
+        direct.destroy(id, DestroyContext.TERMINATE);
+        assertThat(counter.attempts("RunInstances")).isEqualTo(3);
+        assertThat(metered).containsExactly("RunInstances", "DescribeInstances failed", "DescribeInstances",
+                "TerminateInstances");
+    }
+
+    @Test
+    void theHealthProbeIsOneBoundedAttemptNamingTheEndpoint() throws Exception {
+        FakeEc2Proxy proxy = proxy();
+        Ec2InstancePlugin direct = Ec2Emulator.plugin(Ec2Emulator.config(proxy.endpoint())
+                .withRetries(5, Duration.ofMillis(200)), counter);
+        closeLater.add(direct);
+        direct.checkHealth();
+        proxy.stop();
+        long start = System.nanoTime();
+        assertThatThrownBy(direct::checkHealth).isInstanceOfSatisfying(InstanceException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+            assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
+                    + "cannot reach EC2 at " + proxy.endpoint() + ": ").contains("refused");
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(700));
+        assertThat(counter.attempts("DescribeAvailabilityZones")).as("no retry").isEqualTo(2);
+
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            URI hanging = URI.create("http://127.0.0.1:" + silent.getLocalPort());
+            Ec2InstancePlugin stuck = Ec2Emulator.plugin(Ec2Emulator.config(hanging));
+            closeLater.add(stuck);
+            long t0 = System.nanoTime();
+            assertThatThrownBy(stuck::checkHealth).isInstanceOfSatisfying(InstanceException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
+                        + "cannot reach EC2 at " + hanging + ": ");
+            });
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Ec2Sdk.PROBE_TIMEOUT,
+                    Duration.ofMillis(900));
+        }
     }
 
     @Test

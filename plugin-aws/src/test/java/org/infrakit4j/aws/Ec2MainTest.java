@@ -6,13 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.BackendMeter;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.InstancePlugin;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The launcher's flags, parsed into the plugin's configuration (no plugin is started). */
+/** The launcher's flags, parsed into the plugin's configuration and the plugin built from them. */
 class Ec2MainTest {
     private static Ec2Main parse(String... args) {
         Ec2Main main = new Ec2Main();
@@ -24,7 +33,7 @@ class Ec2MainTest {
     void flagsBecomeTheConfiguration() throws Exception {
         Ec2Config config = parse("--region", "eu-west-1", "--profile", "ops", "--endpoint", "http://127.0.0.1:5999",
                 "--namespace", "cluster=prod,team=a", "--max-retries", "3", "--rate", "2.5", "--validate-dry-run",
-                "--page-size", "50", "--name", "aws-prod").config();
+                "--page-size", "50", "--call-timeout", "2.5", "--name", "aws-prod").config();
         assertThat(config.region()).isEqualTo("eu-west-1");
         assertThat(config.profile()).contains("ops");
         assertThat(config.endpoint()).contains(URI.create("http://127.0.0.1:5999"));
@@ -33,6 +42,7 @@ class Ec2MainTest {
         assertThat(config.rate()).isEqualTo(2.5);
         assertThat(config.validateDryRun()).isTrue();
         assertThat(config.pageSize()).isEqualTo(50);
+        assertThat(config.callTimeout()).isEqualTo(Duration.ofMillis(2500));
     }
 
     @Test
@@ -44,6 +54,7 @@ class Ec2MainTest {
         assertThat(config.rate()).isEqualTo(Ec2Config.DEFAULT_RATE);
         assertThat(config.pageSize()).isEqualTo(1000);
         assertThat(config.validateDryRun()).isFalse();
+        assertThat(config.callTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(Ec2Main.DEFAULT_NAME).isEqualTo("instance-aws");
     }
 
@@ -57,6 +68,33 @@ class Ec2MainTest {
                 .hasMessage("page size must be 5 to 1000 (EC2's MaxResults), got 2");
         assertThatThrownBy(() -> parse("--region", "us-east-1", "--rate", "-1").config())
                 .hasMessage("rate must be 0 (unlimited) or more, got -1.0");
+        assertThatThrownBy(() -> parse("--region", "us-east-1", "--call-timeout", "0").config())
+                .hasMessage("call timeout must be positive, got PT0S");
+    }
+
+    @Test
+    void thePluginReportsItsEc2CallsToTheMeterAndProbesHealth() throws Exception {
+        List<String> recorded = new CopyOnWriteArrayList<>();
+        BackendMeter meter = (operation, nanos, failed) -> recorded.add(operation + (failed ? " failed" : ""));
+        // The default credential chain reads these system properties before the environment.
+        System.setProperty("aws.accessKeyId", "AKIAIK4JTESTDUMMY000");
+        System.setProperty("aws.secretAccessKey", "dummy-secret-for-the-emulator");
+        try {
+            Map<String, InstancePlugin> plugins = parse("--region", Ec2Emulator.REGION, "--endpoint",
+                    Ec2Emulator.endpoint().toString()).plugins(meter);
+            try (Ec2InstancePlugin plugin = (Ec2InstancePlugin) plugins.get("")) {
+                plugin.describeInstances(Map.of("ik4j.main-test", UUID.randomUUID().toString()), false);
+                plugin.checkHealth();
+                assertThatThrownBy(() -> plugin.label(new InstanceId("i-0123456789abcdef0"), Map.of("a", "b")))
+                        .isInstanceOfSatisfying(InstanceException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+            }
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+        assertThat(recorded).containsExactly("DescribeInstances", "DescribeAvailabilityZones",
+                "DescribeInstances failed");
     }
 
     @Test

@@ -1,0 +1,243 @@
+package org.infrakit4j.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.spi.Description;
+import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.PluginProcess;
+import org.infrakit4j.testkit.PrometheusText;
+import org.infrakit4j.testkit.RawHttp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+
+/**
+ * EC2 going away under load and coming back: the plugin runs as its own process on a private emulator, which the
+ * test stops and starts again (empty: moto keeps no state) while clients keep calling.
+ */
+class Ec2OutageTest {
+    private static final int CLIENTS = 4;
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(2);
+    /** What the RPC round trip may add to the plugin's own bound on a busy machine. */
+    private static final Duration RPC_SLACK = Duration.ofSeconds(1);
+    private static final Duration OUTAGE = Duration.ofSeconds(5);
+    private static final long RSS_SLACK = 24L << 20;
+
+    /** One client call as the client saw it. */
+    private record Call(String method, long start, long end, String error) {
+        long millis() {
+            return TimeUnit.NANOSECONDS.toMillis(end - start);
+        }
+    }
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+    private volatile boolean loading = true;
+    private Path home;
+    private PrivateMoto moto;
+    private PluginProcess processes;
+
+    @BeforeEach
+    void start() throws Exception {
+        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jo-");
+        moto = PrivateMoto.start(home.resolve("moto.log"));
+        processes = new PluginProcess(Ec2Main.class, home, Ec2Emulator.processEnvironment());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        loading = false;
+        processes.close();
+        moto.close();
+        try (var files = Files.walk(home)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private <T> T timed(String method, Supplier<T> call) {
+        long start = System.nanoTime();
+        try {
+            T result = call.get();
+            calls.add(new Call(method, start, System.nanoTime(), null));
+            return result;
+        } catch (InstanceException e) {
+            calls.add(new Call(method, start, System.nanoTime(), e.getMessage()));
+            return null;
+        }
+    }
+
+    /** Each round calls all four methods: Describe, Provision, Label (of a long-lived instance), Destroy. */
+    private void load(InstancePluginClient client, RawJson props, String loader) {
+        Map<String, String> tags = Map.of("ik4j.load", loader);
+        InstanceId keeper = client.provision(Spec.of(props, Map.of("ik4j.load", loader, "keeper", "yes")));
+        InstanceId destroyed = client.provision(Spec.of(props, tags));
+        client.destroy(destroyed, DestroyContext.TERMINATE);
+        for (int i = 0; loading; i++) {
+            String step = Integer.toString(i);
+            timed("Describe", () -> client.describeInstances(tags, false));
+            InstanceId made = timed("Provision", () -> client.provision(Spec.of(props, tags)));
+            timed("Label", () -> {
+                client.label(keeper, Map.of("step", step));
+                return true;
+            });
+            // Destroy is idempotent: while nothing new was made, the last destroyed instance is destroyed again.
+            InstanceId victim = made != null ? made : destroyed;
+            if (timed("Destroy", () -> {
+                client.destroy(victim, DestroyContext.TERMINATE);
+                return true;
+            }) != null) {
+                destroyed = victim;
+            }
+        }
+    }
+
+    @Test
+    void theSamePluginFailsFastDuringAnOutageAndServesWhenEc2IsBack() throws Exception {
+        Path socket = processes.socket(Ec2Main.DEFAULT_NAME);
+        String ami;
+        try (Ec2Client admin = Ec2Emulator.client(moto.endpoint())) {
+            ami = Ec2Emulator.imageId(admin);
+        }
+        RawJson props = new RawJson("{\"ImageId\":\"" + ami + "\",\"InstanceType\":\"t2.micro\"}");
+        Process p = processes.start("--region", Ec2Emulator.REGION, "--endpoint", moto.endpoint().toString(),
+                "--namespace", "ik4j.run=" + run, "--max-retries", "2", "--rate", "0",
+                "--call-timeout", Double.toString(CALL_TIMEOUT.toMillis() / 1000.0));
+        PluginProcess.awaitSocket(socket, p, Duration.ofSeconds(60));
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(30));
+             RawHttp http = new RawHttp(socket)) {
+            List<InstanceId> before = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                before.add(client.provision(Spec.of(props, Map.of("ik4j.phase", "before"))));
+            }
+            assertThat(client.describeInstances(Map.of("ik4j.phase", "before"), false)).hasSize(3);
+            assertThat(http.send("GET", "/healthz", null, null).text()).isEqualTo("ok\n");
+            List<Future<?>> loaders = new ArrayList<>();
+            for (int t = 0; t < CLIENTS; t++) {
+                String loader = "c" + t;
+                loaders.add(pool.submit(() -> load(client, props, loader)));
+            }
+            Thread.sleep(3000); // warm-up: RSS is measured once the load has run a while
+            long rssBefore = PluginProcess.residentBytes(p);
+
+            moto.stop();
+            long down = System.nanoTime();
+            long maxHealthMillis = 0;
+            int probes = 0;
+            while (System.nanoTime() - down < OUTAGE.toNanos()) {
+                long start = System.nanoTime();
+                RawHttp.Reply health = http.send("GET", "/healthz", null, null);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                maxHealthMillis = Math.max(maxHealthMillis, millis);
+                probes++;
+                assertThat(health.status()).as(health.text()).isEqualTo(503);
+                assertThat(health.text()).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
+                        + "cannot reach EC2 at " + moto.endpoint() + ": ");
+                assertThat(p.isAlive()).as("the plugin process stays up").isTrue();
+                Thread.sleep(250);
+            }
+            long rssOutage = PluginProcess.residentBytes(p);
+
+            moto.startAgain();
+            long up = System.nanoTime();
+            while (http.send("GET", "/healthz", null, null).status() != 200) {
+                assertThat(System.nanoTime() - up).as("healthz ok again").isLessThan(TimeUnit.SECONDS.toNanos(30));
+                Thread.sleep(20);
+            }
+            long healthy = System.nanoTime();
+            InstanceId fresh = client.provision(Spec.of(props, Map.of("ik4j.phase", "after")));
+            assertThat(client.describeInstances(Map.of("ik4j.phase", "after"), false)).extracting(Description::id)
+                    .containsExactly(fresh);
+            client.destroy(fresh, DestroyContext.TERMINATE);
+            assertThat(client.describeInstances(Map.of("ik4j.phase", "after"), false)).isEmpty();
+            long serving = System.nanoTime();
+
+            Thread.sleep(2000); // the load runs on against the emulator that came back
+            loading = false;
+            for (Future<?> f : loaders) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            long rssAfter = PluginProcess.residentBytes(p);
+
+            // What the emulator's restart means for the instances made before it: gone, and never invented.
+            assertThat(client.describeInstances(Map.of("ik4j.phase", "before"), false)).isEmpty();
+            for (InstanceId gone : before) {
+                assertThatThrownBy(() -> client.label(gone, Map.of("a", "b")))
+                        .isInstanceOfSatisfying(InstanceException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+                client.destroy(gone, DestroyContext.TERMINATE);
+            }
+            List<Description> left = client.describeInstances(Map.of(), false);
+            try (Ec2Client admin = Ec2Emulator.client(moto.endpoint())) {
+                Set<String> live = Ec2Emulator.liveInstances(admin, "ik4j.run", run);
+                assertThat(left).extracting(d -> d.id().value()).as("Describe lists only what EC2 holds")
+                        .containsExactlyInAnyOrderElementsOf(live);
+                for (Description d : left) {
+                    client.destroy(d.id(), DestroyContext.TERMINATE);
+                }
+                assertThat(Ec2Emulator.liveInstances(admin, "ik4j.run", run)).as("orphans in EC2").isEmpty();
+            }
+
+            List<Call> during = calls.stream().filter(c -> c.start() >= down && c.end() <= up).toList();
+            assertThat(during).extracting(Call::method).contains("Describe", "Provision", "Label", "Destroy");
+            assertThat(during).allSatisfy(c -> assertThat(c.error()).as("%s during the outage", c.method())
+                    .matches("^(backend unavailable|backend error): EC2 \\w+ failed: .*"));
+            assertThat(during).filteredOn(c -> c.error().startsWith("backend unavailable: "))
+                    .allSatisfy(c -> assertThat(c.error()).contains("cannot reach EC2 at " + moto.endpoint() + ": "));
+            long maxFailedMillis = during.stream().mapToLong(Call::millis).max().orElseThrow();
+            assertThat(maxFailedMillis).as("slowest failed call (ms)")
+                    .isLessThanOrEqualTo(CALL_TIMEOUT.plus(RPC_SLACK).toMillis());
+            assertThat(maxHealthMillis).as("slowest /healthz (ms)").isLessThan(1200);
+            List<Call> recovered = calls.stream().filter(c -> c.start() >= serving).toList();
+            assertThat(recovered).isNotEmpty().filteredOn(c -> c.error() != null).as("failures after recovery: "
+                    + "only Label of the instance each client made before the restart").allSatisfy(c -> {
+                        assertThat(c.method()).isEqualTo("Label");
+                        assertThat(c.error()).startsWith("not found: ");
+                    });
+            assertThat(rssOutage).as("RSS after the outage").isLessThanOrEqualTo((long) (rssBefore * 1.2) + RSS_SLACK);
+            assertThat(rssAfter).as("RSS after recovery").isLessThanOrEqualTo((long) (rssBefore * 1.2) + RSS_SLACK);
+            Map<String, Double> metrics = PrometheusText.parse(http.send("GET", "/metrics", null, null).text());
+            assertThat(metrics.get("infrakit4j_backend_errors_total{operation=\"DescribeInstances\"}")).isPositive();
+            assertThat(p.isAlive()).isTrue();
+
+            System.out.printf("RELIABILITY: plugin-aws EC2 outage under %d clients (Describe, Provision, Label, "
+                    + "Destroy in a loop; private emulator stopped %.1f s, then restarted empty): %d calls during "
+                    + "it, %d failed (all \"backend unavailable:\"/\"backend error:\"), slowest failed call %d ms "
+                    + "(call timeout %d ms); /healthz 503 naming the endpoint, slowest of %d probes %d ms; RSS "
+                    + "%d MiB before, %d MiB after the outage, %d MiB after recovery; EC2 answering again -> "
+                    + "/healthz ok in %d ms, provision+describe+destroy done %d ms after; the %d instances made "
+                    + "before the outage are gone with the emulator's state: not described, Label not found, "
+                    + "Destroy ok%n", CLIENTS, (up - down) / 1e9, during.size(),
+                    during.stream().filter(c -> c.error() != null).count(), maxFailedMillis, CALL_TIMEOUT.toMillis(),
+                    probes, maxHealthMillis, rssBefore >> 20, rssOutage >> 20, rssAfter >> 20,
+                    TimeUnit.NANOSECONDS.toMillis(healthy - up), TimeUnit.NANOSECONDS.toMillis(serving - healthy),
+                    before.size() + CLIENTS);
+        } finally {
+            loading = false;
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.infrakit4j.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
+import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.PluginMetrics;
+import org.infrakit4j.rpc.PluginServer;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.RawJson;
+import org.infrakit4j.testkit.PluginHarness;
+
+/**
+ * Validate under random and mutated Properties, sent through the real socket: every answer is success or an
+ * invalid-properties error naming a field path, never another kind, and EC2 is never called.
+ */
+class Ec2ValidateFuzzTest {
+    private static PluginMetrics metrics;
+    private static Ec2InstancePlugin plugin;
+    private static PluginHarness harness;
+    private static InstancePluginClient client;
+
+    @BeforeContainer
+    static void serve() throws Exception {
+        metrics = new PluginMetrics(PluginHarness.NAME);
+        plugin = Ec2Emulator.plugin(Ec2Emulator.config(), metrics);
+        harness = PluginHarness.serve(Map.of("", plugin), PluginServer.Config.DEFAULT_MAX_BODY,
+                Duration.ofSeconds(30), metrics);
+        client = harness.client();
+    }
+
+    @AfterContainer
+    static void close() throws Exception {
+        harness.close();
+        plugin.close();
+    }
+
+    private static void validateOnly(String properties) {
+        try {
+            client.validate(new RawJson(properties));
+            Statistics.collect("valid");
+        } catch (InstanceException e) {
+            assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
+            assertThat(e.getMessage()).startsWith("invalid properties: Properties");
+            Statistics.collect("invalid properties");
+        }
+        assertThat(metrics.backendCalls()).as("EC2 calls made by Validate").isZero();
+    }
+
+    @Example
+    void theValidPropertiesAreValid() {
+        for (String valid : Ec2FuzzProperties.VALID) {
+            client.validate(new RawJson(valid));
+        }
+        assertThat(metrics.backendCalls()).isZero();
+    }
+
+    @Property(tries = 400)
+    void anyJsonIsValidOrInvalidPropertiesAndNeverReachesEc2(@ForAll("trees") JsonNode properties) {
+        validateOnly(properties.toString());
+    }
+
+    @Property(tries = 600)
+    void mutatedPropertiesAreValidOrInvalidAndNeverReachEc2(@ForAll("valid") String valid,
+            @ForAll("mutationLists") List<Ec2FuzzProperties.Mutation> mutations) {
+        ObjectNode properties = Ec2FuzzProperties.parse(valid);
+        mutations.forEach(m -> m.apply(properties));
+        validateOnly(properties.toString());
+    }
+
+    // Without jqwik's edge cases, which it mixes into every level of nested generators and which would crowd out
+    // everything else.
+    @Provide
+    Arbitrary<JsonNode> trees() {
+        return Ec2FuzzProperties.trees(4).withoutEdgeCases();
+    }
+
+    @Provide
+    Arbitrary<String> valid() {
+        return Arbitraries.of(Ec2FuzzProperties.VALID);
+    }
+
+    @Provide
+    Arbitrary<List<Ec2FuzzProperties.Mutation>> mutationLists() {
+        return Ec2FuzzProperties.mutations().list().ofMinSize(1).ofMaxSize(3).withoutEdgeCases();
+    }
+}
