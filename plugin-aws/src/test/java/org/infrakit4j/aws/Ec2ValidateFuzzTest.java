@@ -45,8 +45,10 @@ class Ec2ValidateFuzzTest {
 
     @AfterContainer
     static void close() throws Exception {
-        harness.close();
-        plugin.close();
+        if (harness != null) { // null when serving failed: that error is the one to report
+            harness.close();
+            plugin.close();
+        }
     }
 
     private static void validateOnly(String properties) {

@@ -9,9 +9,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.HealthProbe;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -32,11 +34,12 @@ import org.slf4j.LoggerFactory;
  * for it. Tags given with {@code --namespace} are added to every instance and scope every Describe.
  */
 public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesExample, VendorInfo.Source,
-        AutoCloseable {
+        HealthProbe, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtInstancePlugin.class);
     private static final int STRIPES = 64;
     private static final int CONFIG = Domain.ModificationImpact.CONFIG;
     private static final int LIVE = Domain.ModificationImpact.LIVE;
+    private static final Duration HEALTH_WAIT = Duration.ofMillis(700);
 
     private final LibvirtConnection libvirt;
     private final Map<String, String> namespace;
@@ -52,6 +55,8 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
      * starting (or stopping) domain's lock for seconds, so Describe answers for our own busy domains from here.
      */
     private final Map<String, LibvirtMetadata> starting = new ConcurrentHashMap<>();
+    /** Domains defined by a Provision still making their volumes: not described yet, so nobody destroys them. */
+    private final Set<String> creating = ConcurrentHashMap.newKeySet();
     private final Set<String> destroying = ConcurrentHashMap.newKeySet();
     private final LibvirtBackground background;
 
@@ -61,13 +66,19 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
      * @param storagePool pool for seed disks and new volumes, or null
      */
     public LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool) {
-        this(uri, namespace, storagePool, Duration.ofMillis(500));
+        this(uri, namespace, storagePool, BackendMeter.NONE);
+    }
+
+    /** As {@link #LibvirtInstancePlugin(String, Map, String)}, reporting every libvirt call to {@code meter}. */
+    public LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter) {
+        this(uri, namespace, storagePool, meter, Duration.ofMillis(500));
     }
 
     /** @param patience how long a call waits for a domain start or removal before leaving it to run on */
-    LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, Duration patience) {
+    LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
+                          Duration patience) {
         this.background = new LibvirtBackground(LibvirtConnection.MAX_IN_FLIGHT, patience, Duration.ofMinutes(2));
-        this.libvirt = new LibvirtConnection(uri);
+        this.libvirt = new LibvirtConnection(uri, meter);
         this.namespace = Map.copyOf(namespace);
         this.storagePool = storagePool;
         for (int i = 0; i < STRIPES; i++) {
@@ -91,6 +102,12 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     @Override
     public VendorInfo vendorInfo() {
         return new VendorInfo("infrakit4j-instance-libvirt", BuildInfo.version(), "https://github.com/infrakit4j");
+    }
+
+    /** Reads libvirt's version; waits at most 0.7 s behind a connection attempt or an earlier probe still out. */
+    @Override
+    public void checkHealth() {
+        libvirt.checkHealth(HEALTH_WAIT);
     }
 
     @Override
@@ -124,23 +141,29 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     private InstanceId create(LibvirtProvision plan) {
         long start = System.nanoTime();
         String type = plan.properties().type() != null ? plan.properties().type()
-                : libvirt.retrying("read the driver type", LibvirtProvision::driverType);
-        String name = libvirt.retrying("choose a domain name",
+                : libvirt.retrying(LibvirtOperation.CONNECT_GET_TYPE, "", LibvirtProvision::driverType);
+        String name = libvirt.retrying(LibvirtOperation.DOMAIN_LOOKUP, plan.properties().namePrefix() + "-*",
                 c -> LibvirtProvision.freeName(c, plan.properties().namePrefix()));
         List<LibvirtVolumeRef> made = new ArrayList<>();
         boolean defined = false;
+        creating.add(name);
         try {
-            LibvirtProvision.Prepared prepared = libvirt.retrying("check storage for " + name,
+            LibvirtProvision.Prepared prepared = libvirt.retrying(LibvirtOperation.STORAGE_LOOKUP, name,
                     c -> plan.prepare(c, name));
-            libvirt.once("create volumes for " + name, c -> prepared.createVolumes(c, name, Instant.now(), made));
             String xml = LibvirtDomainXml.build(plan.properties(), type, name, prepared.metadata(),
                     prepared.disks(), plan.nics());
-            libvirt.once("define domain " + name, c -> c.domainDefineXML(xml));
+            // Defined before its volumes are made: the definition names them as the instance's, so a crash
+            // meanwhile leaves a described domain whose Destroy removes them, not orphaned volumes.
+            libvirt.once(LibvirtOperation.DOMAIN_DEFINE_XML, name, c -> c.domainDefineXML(xml));
             defined = true;
+            libvirt.once(LibvirtOperation.STORAGE_VOL_CREATE, name,
+                    c -> prepared.createVolumes(c, name, Instant.now(), made));
             starting.put(name, prepared.metadata());
         } catch (RuntimeException e) {
             LibvirtTeardown.discard(libvirt, name, defined, made, e);
             throw e;
+        } finally {
+            creating.remove(name);
         }
         boolean started = background.run(() -> start(name, made, start));
         LOG.atInfo().addKeyValue("instance", name).addKeyValue("logicalId", plan.logicalId().orElse(""))
@@ -154,7 +177,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
         synchronized (lifecycleLock(name)) {
             try {
                 if (!destroying.contains(name)) {
-                    libvirt.once("start domain " + name, c -> {
+                    libvirt.once(LibvirtOperation.DOMAIN_CREATE, name, c -> {
                         Domain d = LibvirtTeardown.lookup(c, name);
                         return d == null ? 0 : d.create();
                     });
@@ -177,7 +200,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     @Override
     public void label(InstanceId instance, Map<String, String> labels) {
         synchronized (labelLocks[Math.floorMod(instance.value().hashCode(), STRIPES)]) {
-            libvirt.retrying("label " + instance, c -> {
+            libvirt.retrying(LibvirtOperation.DOMAIN_SET_METADATA, instance.value(), c -> {
                 Domain d = LibvirtTeardown.lookup(c, instance.value());
                 LibvirtMetadata meta = d == null ? null : LibvirtDomainFacts.definedMetadata(d);
                 if (meta == null) {
@@ -220,7 +243,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     /** Runs on the background threads; while it runs, the domain is hidden from Describe. */
     private void remove(String name, DestroyContext context) {
         try {
-            LibvirtMetadata meta = libvirt.retrying("destroy " + name, c -> {
+            LibvirtMetadata meta = libvirt.retrying(LibvirtOperation.DOMAIN_SHUTDOWN, name, c -> {
                 Domain d = LibvirtTeardown.lookup(c, name);
                 LibvirtMetadata m = d == null ? null : LibvirtDomainFacts.definedMetadata(d);
                 if (m != null && m.stopTimeoutSeconds() > 0 && d.isActive() == 1) {
@@ -235,7 +258,8 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
             if (meta.stopTimeoutSeconds() > 0) {
                 LibvirtTeardown.awaitStop(libvirt, name, meta.stopTimeoutSeconds());
             }
-            libvirt.retrying("destroy " + name, c -> LibvirtTeardown.remove(c, name, meta));
+            libvirt.retrying(LibvirtOperation.DOMAIN_UNDEFINE, name,
+                    c -> LibvirtTeardown.remove(c, LibvirtTeardown.lookup(c, name), meta.ownedVolumes()));
             LOG.atInfo().addKeyValue("instance", name).addKeyValue("reason", context.reason()).log("destroyed");
         } catch (RuntimeException e) {
             LOG.atError().addKeyValue("instance", name).addKeyValue("error", e.getMessage())
@@ -248,12 +272,15 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
 
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
-        return libvirt.retrying("describe instances", c -> {
+        return libvirt.retrying(LibvirtOperation.LIST_DOMAINS, "", c -> {
             List<Description> out = new ArrayList<>();
             for (Domain d : c.listAllDomains(0)) {
                 String name = "?";
                 try {
                     name = d.getName(); // no call to libvirtd: the name comes with the handle
+                    if (creating.contains(name)) {
+                        continue;
+                    }
                     LibvirtMetadata pending = destroying.contains(name) ? null : starting.get(name);
                     LibvirtMetadata meta = pending != null ? pending
                             : destroying.contains(name) ? null : LibvirtDomainFacts.metadata(d, 0);

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,10 +45,10 @@ public final class LibvirtMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
-        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins());
+        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
     }
 
-    Map<String, InstancePlugin> plugins() throws PluginLauncher.StartupException {
+    Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
         if (uri.isBlank()) {
             throw new PluginLauncher.StartupException("--uri must not be empty");
         }
@@ -59,6 +60,6 @@ public final class LibvirtMain implements Callable<Integer> {
                 throw new PluginLauncher.StartupException("--namespace: empty key in =" + t.getValue());
             }
         }
-        return Map.of("", new LibvirtInstancePlugin(uri, namespace, storagePool));
+        return Map.of("", new LibvirtInstancePlugin(uri, namespace, storagePool, meter));
     }
 }

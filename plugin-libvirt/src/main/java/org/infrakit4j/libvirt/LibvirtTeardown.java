@@ -43,60 +43,69 @@ final class LibvirtTeardown {
         }
     }
 
-    /** Hard stop (if still running), undefine, delete the volumes made for it. */
-    static Void remove(Connect c, String name, LibvirtMetadata meta) throws LibvirtException {
-        Domain d = lookup(c, name);
+    /**
+     * Hard stop (if still running), delete the volumes, undefine. The definition goes last: it is the record of
+     * which volumes are the instance's, so a crash part-way leaves a described domain for another Destroy.
+     *
+     * @param d the domain, or null when there is none
+     */
+    static Void remove(Connect c, Domain d, List<LibvirtVolumeRef> volumes) throws LibvirtException {
+        if (d != null && d.isActive() == 1) {
+            tolerant(d::destroy);
+        }
+        for (LibvirtVolumeRef v : volumes) {
+            LibvirtStorage.delete(c, v);
+        }
+        if (d != null) {
+            tolerant(() -> {
+                if (d.isPersistent() == 1) {
+                    undefine(d);
+                }
+            });
+        }
+        return null;
+    }
+
+    /** A step on a domain. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws LibvirtException;
+    }
+
+    /** Runs a step on a domain that may stop or go away under us (guest powered off, a concurrent Destroy). */
+    private static void tolerant(Step step) throws LibvirtException {
         try {
-            if (d != null && d.isActive() == 1) {
-                d.destroy();
-            }
-            if (d != null && d.isPersistent() == 1) {
-                undefine(d);
-            }
+            step.run();
         } catch (LibvirtException e) {
-            // It stopped or went away under us (guest powered off, a concurrent Destroy): carry on.
             if (!LibvirtConnection.is(e, Error.ErrorNumber.VIR_ERR_NO_DOMAIN)
                     && !LibvirtConnection.is(e, Error.ErrorNumber.VIR_ERR_OPERATION_INVALID)) {
                 throw e;
             }
         }
-        for (LibvirtVolumeRef v : meta.ownedVolumes()) {
-            LibvirtStorage.delete(c, v);
-        }
-        return null;
     }
 
-    /** After a failed step: the domain (if defined) and every volume made for it go. */
+    /**
+     * After a failed step: the domain (if defined) and every volume made for it go. Volumes are made only once the
+     * domain is defined, so if this fails too, the domain remains, described, naming its volumes for a Destroy.
+     */
     static void discard(LibvirtConnection libvirt, String name, boolean defined, List<LibvirtVolumeRef> made,
                         RuntimeException cause) {
         try {
-            libvirt.retrying("clean up " + name, c -> {
-                Domain d = defined ? lookup(c, name) : null;
-                if (d != null) {
-                    if (d.isActive() == 1) {
-                        d.destroy();
-                    }
-                    undefine(d);
-                }
-                for (LibvirtVolumeRef v : made) {
-                    LibvirtStorage.delete(c, v);
-                }
-                return null;
-            });
+            libvirt.retrying(LibvirtOperation.PROVISION_ROLLBACK, name,
+                    c -> remove(c, defined ? lookup(c, name) : null, made));
             LOG.atWarn().addKeyValue("instance", name).addKeyValue("error", cause.getMessage())
                     .log("provision failed; removed what it had made");
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
-            LOG.atError().addKeyValue("instance", name).addKeyValue("volumes", made)
-                    .addKeyValue("error", e.getMessage())
-                    .log("provision failed and its clean-up failed too: remove the domain and volumes by hand");
+            LOG.atError().addKeyValue("instance", name).addKeyValue("error", e.getMessage())
+                    .log("provision failed and its clean-up failed too; the domain stays, described, for a Destroy");
         }
     }
 
     /** Waits up to the timeout for a graceful shutdown, holding no connection slot while it sleeps. */
     static void awaitStop(LibvirtConnection libvirt, String name, int seconds) {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline && libvirt.retrying("wait for " + name + " to stop", c -> {
+        while (System.nanoTime() < deadline && libvirt.retrying(LibvirtOperation.DOMAIN_IS_ACTIVE, name, c -> {
             Domain d = lookup(c, name);
             return d != null && d.isActive() == 1;
         })) {

@@ -12,16 +12,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Restarts the libvirtd that scripts/backends/up.sh started, and only that one: it is found through the test
- * pool's directory (STATE/libvirt/pool) beside up.sh's record STATE/libvirt/libvirtd.proc ("pid starttime"),
+ * Stops and starts the libvirtd that scripts/backends/up.sh started, and only that one: it is found through the
+ * test pool's directory (STATE/libvirt/pool) beside up.sh's record STATE/libvirt/libvirtd.proc ("pid starttime"),
  * checked against /proc, stopped with SIGTERM, started again with the same command line in its own session
  * (output appended to its log), and re-recorded so down.sh stops the new process.
  */
 final class LibvirtDaemon {
+    /** A libvirtd this test stopped: how to start it again. */
+    record Stopped(List<String> command, Path dir) {
+    }
+
     private LibvirtDaemon() {
     }
 
     static void restart() throws Exception {
+        start(stop());
+    }
+
+    /** SIGTERM to up.sh's libvirtd; returns once it has exited. */
+    static Stopped stop() throws Exception {
         String poolXml = LibvirtTestEnv.virsh("pool-dumpxml", LibvirtTestEnv.pool());
         String poolPath = poolXml.replaceAll("(?s).*<path>(.*?)</path>.*", "$1");
         Path dir = Path.of(poolPath).getParent();
@@ -38,13 +47,18 @@ final class LibvirtDaemon {
         ProcessHandle old = ProcessHandle.of(pid).orElseThrow();
         old.destroy();
         old.onExit().get(60, TimeUnit.SECONDS);
+        return new Stopped(command, dir);
+    }
 
+    /** Starts the stopped libvirtd again; returns once virsh gets an answer from it. */
+    static void start(Stopped stopped) throws Exception {
+        List<String> command = new ArrayList<>(stopped.command());
         command.add(0, "setsid"); // its own session: a Ctrl-C on the test run must not reach it
         Process fresh = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
                 "/dev/null"))).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
-                dir.resolve("libvirtd.log").toFile())).start();
+                stopped.dir().resolve("libvirtd.log").toFile())).start();
         Thread.sleep(200);
-        Files.writeString(record, fresh.pid() + " " + startTime(fresh.pid()) + "\n");
+        Files.writeString(stopped.dir().resolve("libvirtd.proc"), fresh.pid() + " " + startTime(fresh.pid()) + "\n");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
             Process probe = new ProcessBuilder("virsh", "-q", "-c", LibvirtTestEnv.uri(), "version")
@@ -52,8 +66,8 @@ final class LibvirtDaemon {
             if (probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0) {
                 return;
             }
-            assertThat(fresh.isAlive()).as("restarted libvirtd exited; see %s", dir.resolve("libvirtd.log"))
-                    .isTrue();
+            assertThat(fresh.isAlive()).as("restarted libvirtd exited; see %s",
+                    stopped.dir().resolve("libvirtd.log")).isTrue();
             assertThat(System.nanoTime()).as("libvirtd answering within 120 s").isLessThan(deadline);
             Thread.sleep(200);
         }

@@ -3,8 +3,12 @@ package org.infrakit4j.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
@@ -29,24 +33,31 @@ class LibvirtMainTest {
     }
 
     @Test
-    void theFlagsReachThePlugin() throws Exception {
+    void theFlagsAndTheMeterReachThePlugin() throws Exception {
         LibvirtMain main = parse("--uri", "test:///default", "--namespace", "cluster=a,team=b", "--namespace",
                 "env=ci", "--storage-pool", "default-pool", "--name", "lv");
         assertThat(main.common.name()).isEqualTo("lv");
-        Map<String, InstancePlugin> plugins = main.plugins();
+        List<String> operations = new CopyOnWriteArrayList<>();
+        Map<String, InstancePlugin> plugins = main.plugins((operation, nanos, failed) -> operations.add(operation));
         try (LibvirtInstancePlugin plugin = (LibvirtInstancePlugin) plugins.get("")) {
             assertThat(plugin.connection().uri()).isEqualTo("test:///default");
             var id = plugin.provision(Spec.of(new RawJson("{\"MemoryMiB\":32}"), Map.of("k", "v")));
             assertThat(plugin.describeInstances(Map.of("k", "v"), false)).singleElement()
                     .extracting(Description::tags)
                     .isEqualTo(Map.of("k", "v", "cluster", "a", "team", "b", "env", "ci"));
+            plugin.label(id, Map.of("k", "w"));
+            plugin.checkHealth();
             plugin.destroy(id, org.infrakit4j.spi.DestroyContext.TERMINATE);
         }
+        assertThat(operations).contains("connectOpen", "domainDefineXML", "domainCreate", "listAllDomains",
+                "domainSetMetadata", "connectGetLibVersion", "domainUndefine");
+        assertThat(operations).as("operation names come from the fixed set only")
+                .allMatch(op -> Arrays.stream(LibvirtOperation.values()).anyMatch(o -> o.metricName().equals(op)));
     }
 
     @Test
     void aBadPoolNameCannotStart() {
-        assertThatThrownBy(() -> parse("--storage-pool", "../etc").plugins())
+        assertThatThrownBy(() -> parse("--storage-pool", "../etc").plugins(BackendMeter.NONE))
                 .isInstanceOf(PluginLauncher.StartupException.class)
                 .hasMessage("--storage-pool ../etc is not a pool name");
     }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
@@ -26,7 +26,7 @@ class LibvirtQemuContractTest extends InstancePluginContract {
 
     @Override
     protected InstancePlugin createPlugin(BackendMeter meter) {
-        return new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(), LibvirtTestEnv.pool());
+        return new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(), LibvirtTestEnv.pool(), meter);
     }
 
     @Override

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
@@ -31,7 +31,7 @@ class LibvirtQemuTest {
     private final Map<String, String> run = Map.of("run", prefix);
     /** Waits for starts and removals, so each call's outcome is final when it returns. */
     private final LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(),
-            LibvirtTestEnv.pool(), Duration.ofMinutes(2));
+            LibvirtTestEnv.pool(), BackendMeter.NONE, Duration.ofMinutes(2));
 
     @AfterEach
     void cleanUp() {
@@ -62,13 +62,11 @@ class LibvirtQemuTest {
     }
 
     private List<String> domains() {
-        return Arrays.stream(LibvirtTestEnv.virsh("list", "--all", "--name").split("\n")).map(String::strip)
-                .filter(n -> n.startsWith(prefix)).toList();
+        return LibvirtTestEnv.domains(prefix);
     }
 
     private List<String> volumes() {
-        return Arrays.stream(LibvirtTestEnv.virsh("vol-list", LibvirtTestEnv.pool()).split("\n"))
-                .map(l -> l.strip().split("\\s+")[0]).filter(n -> n.startsWith(prefix)).toList();
+        return LibvirtTestEnv.volumes(prefix);
     }
 
     private JsonNode properties(InstanceId id) throws Exception {
@@ -209,7 +207,7 @@ class LibvirtQemuTest {
     @Test
     void aStartFailingAfterProvisionReturnedIsCleanedUpInTheBackground() throws Exception {
         try (LibvirtInstancePlugin impatient = new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(),
-                LibvirtTestEnv.pool(), Duration.ZERO)) {
+                LibvirtTestEnv.pool(), BackendMeter.NONE, Duration.ZERO)) {
             InstanceId id = impatient.provision(Spec.of(props(",\"OS\":{\"Kernel\":\"/nonexistent/vmlinuz\"}"),
                     tags()).withInit("#cloud-config\n"));
             assertThat(id.value()).startsWith(prefix);

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
@@ -25,7 +25,7 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
 
     @Override
     protected InstancePlugin createPlugin(BackendMeter meter) {
-        return new LibvirtInstancePlugin(URI, Map.of(), POOL);
+        return new LibvirtInstancePlugin(URI, Map.of(), POOL, meter);
     }
 
     LibvirtConnection libvirt() {
@@ -44,22 +44,28 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
 
     /**
      * Attachments only: the test driver cannot upload into a volume (virStorageVolUpload is unsupported), so Init
-     * is covered against qemu:///system, and here by {@code LibvirtTestDriverTest} (Init fails cleanly).
+     * is covered against qemu:///system, and here by {@code LibvirtTestDriverTest} (Init fails cleanly). The fake
+     * host outlives a test while any handle on it is unreclaimed, so each test attaches a volume of its own.
      */
     @Override
     protected Spec specWithInitAndAttachments() {
-        libvirt().once("make a volume to attach", c -> c.storagePoolLookupByName(POOL).storageVolCreateXML(
-                "<volume><name>data.img</name><capacity unit='MiB'>1</capacity></volume>", 0));
+        String volume = "data-" + runTag.get("ik4j.test") + ".img";
+        libvirt().once(LibvirtOperation.STORAGE_VOL_CREATE, volume, c -> c.storagePoolLookupByName(POOL)
+                .storageVolCreateXML("<volume><name>" + volume + "</name><capacity unit='MiB'>1</capacity></volume>",
+                        0));
         return new Spec(validProperties(), Map.of(), "", Optional.empty(),
-                List.of(new Attachment(POOL + "/data.img", "volume"), new Attachment("default", "network")));
+                List.of(new Attachment(POOL + "/" + volume, "volume"), new Attachment("default", "network")));
     }
 
     @Override
     protected void assertInitAndAttachmentsApplied(InstanceId id, Spec spec) {
-        String xml = libvirt().retrying("read", c -> c.domainLookupByName(id.value()).getXMLDesc(0));
-        assertThat(xml).contains("<source pool='" + POOL + "' volume='data.img'/>")
+        String xml = libvirt().retrying(LibvirtOperation.DOMAIN_LOOKUP, id.value(),
+                c -> c.domainLookupByName(id.value()).getXMLDesc(0));
+        assertThat(xml).contains("<source pool='" + POOL + "' volume='" + spec.attachments().get(0).id()
+                        .substring(POOL.length() + 1) + "'/>")
                 .contains("<source network='default'/>");
-        int active = libvirt().retrying("read", c -> c.domainLookupByName(id.value()).isActive());
+        int active = libvirt().retrying(LibvirtOperation.DOMAIN_LOOKUP, id.value(),
+                c -> c.domainLookupByName(id.value()).isActive());
         assertThat(active).isEqualTo(1);
     }
 }

@@ -35,7 +35,7 @@ class LibvirtTestDriverTest {
 
     /** This test's domains, active or not. */
     private List<String> definedDomains(LibvirtInstancePlugin p) {
-        String[] all = p.connection().retrying("list", c -> {
+        String[] all = p.connection().retrying(LibvirtOperation.LIST_DOMAINS, "", c -> {
             List<String> names = new java.util.ArrayList<>();
             for (org.libvirt.Domain d : c.listAllDomains(0)) {
                 names.add(d.getName());
@@ -54,7 +54,8 @@ class LibvirtTestDriverTest {
     }
 
     private String domainXml(InstanceId id, int flags) {
-        return plugin.connection().retrying("read", c -> c.domainLookupByName(id.value()).getXMLDesc(flags));
+        return plugin.connection().retrying(LibvirtOperation.DOMAIN_LOOKUP, id.value(),
+                c -> c.domainLookupByName(id.value()).getXMLDesc(flags));
     }
 
     @Test
@@ -63,7 +64,8 @@ class LibvirtTestDriverTest {
         assertThat(id.value()).matches(prefix + "-[0-9a-f]{12}");
         assertThat(domainXml(id, 2)).contains("<ik4j:instance xmlns:ik4j=\"" + LibvirtMetadata.NAMESPACE + "\">")
                 .contains("<logical-id>mgr-1</logical-id>").contains("<key>infrakit.group</key>");
-        int persistent = plugin.connection().retrying("read", c -> c.domainLookupByName(id.value()).isPersistent());
+        int persistent = plugin.connection().retrying(LibvirtOperation.DOMAIN_LOOKUP, id.value(),
+                c -> c.domainLookupByName(id.value()).isPersistent());
         assertThat(persistent).isEqualTo(1);
     }
 
@@ -97,7 +99,7 @@ class LibvirtTestDriverTest {
     @Test
     void inactiveDomainsAreDescribedWithStateAndReason() throws Exception {
         InstanceId id = plugin.provision(Spec.of(props, run));
-        plugin.connection().once("power off", c -> {
+        plugin.connection().once(LibvirtOperation.DOMAIN_SHUTDOWN, id.value(), c -> {
             c.domainLookupByName(id.value()).destroy();
             return null;
         });
@@ -120,7 +122,8 @@ class LibvirtTestDriverTest {
         assertThatThrownBy(() -> plugin.label(new InstanceId("test"), Map.of("a", "b")))
                 .isInstanceOfSatisfying(InstanceException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
-        int active = plugin.connection().retrying("read", c -> c.domainLookupByName("test").isActive());
+        int active = plugin.connection().retrying(LibvirtOperation.DOMAIN_LOOKUP, "test",
+                c -> c.domainLookupByName("test").isActive());
         assertThat(active).isEqualTo(1);
     }
 
@@ -128,7 +131,7 @@ class LibvirtTestDriverTest {
     void aDomainWithUnreadableMetadataIsSkippedNotFatal() {
         InstanceId good = plugin.provision(Spec.of(props, run));
         InstanceId bad = plugin.provision(Spec.of(props, run));
-        plugin.connection().once("break metadata", c -> {
+        plugin.connection().once(LibvirtOperation.DOMAIN_SET_METADATA, bad.value(), c -> {
             c.domainLookupByName(bad.value()).setMetadata(org.libvirt.Domain.MetadataType.ELEMENT,
                     "<instance><tag><key>only a key</key></tag></instance>", "ik4j", LibvirtMetadata.NAMESPACE, 0);
             return null;
@@ -170,8 +173,8 @@ class LibvirtTestDriverTest {
                         .startsWith("backend error: create volumes for " + prefix + "-")
                         .endsWith("this function is not supported by the connection driver: virStorageVolUpload"));
         assertThat(definedDomains(plugin)).isEmpty();
-        String[] volumes = plugin.connection().retrying("list", c -> c.storagePoolLookupByName(
-                LibvirtTestDriverContractTest.POOL).listVolumes());
+        String[] volumes = plugin.connection().retrying(LibvirtOperation.STORAGE_LOOKUP, "",
+                c -> c.storagePoolLookupByName(LibvirtTestDriverContractTest.POOL).listVolumes());
         assertThat(volumes).noneMatch(v -> v.startsWith(prefix));
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +38,31 @@ final class LibvirtTestEnv {
         List<String> command = new ArrayList<>(List.of("virsh", "-q", "-c", uri()));
         command.addAll(List.of(args));
         return run(command);
+    }
+
+    /** The domains, in any state, whose names start with the prefix. */
+    static List<String> domains(String prefix) {
+        return Arrays.stream(virsh("list", "--all", "--name").split("\n")).map(String::strip)
+                .filter(n -> n.startsWith(prefix)).toList();
+    }
+
+    /** The test pool's volumes whose names start with the prefix. */
+    static List<String> volumes(String prefix) {
+        return Arrays.stream(virsh("vol-list", pool()).split("\n")).map(l -> l.strip().split("\\s+")[0])
+                .filter(n -> n.startsWith(prefix)).toList();
+    }
+
+    /** Removes, with virsh, the domains and volumes starting with the prefix that a failed test left behind. */
+    static void removeAll(String prefix) {
+        for (String d : domains(prefix)) {
+            if (!virsh("domstate", d).strip().equals("shut off")) {
+                virsh("destroy", d);
+            }
+            virsh("undefine", d);
+        }
+        for (String v : volumes(prefix)) {
+            virsh("vol-delete", "--pool", pool(), v);
+        }
     }
 
     static String run(List<String> command) {

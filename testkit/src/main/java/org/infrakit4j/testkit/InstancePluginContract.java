@@ -400,10 +400,16 @@ public abstract class InstancePluginContract {
         Spec base = specWithInitAndAttachments();
         Spec spec = base.withTags(tags()).withInit("# " + secret + "\n" + base.init());
         try (LogCapture logs = LogCapture.everything()) {
-            InstanceId id = plugin.provision(spec);
-            plugin.label(id, Map.of("relabel", "yes"));
-            plugin.describeInstances(runTag, true);
-            plugin.destroy(id, DestroyContext.TERMINATE);
+            try {
+                InstanceId id = plugin.provision(spec);
+                plugin.label(id, Map.of("relabel", "yes"));
+                plugin.describeInstances(runTag, true);
+                plugin.destroy(id, DestroyContext.TERMINATE);
+            } catch (InstanceException e) {
+                // A backend that cannot take Init here (e.g. libvirt's test driver) fails the Provision: its error
+                // path must not log the Init either.
+                assertThat(e.getMessage()).doesNotContain(secret);
+            }
             assertThat(logs.events()).as("log events captured").isNotEmpty();
             assertThat(logs.containing(secret, spec.init())).as("log lines holding the Init contents").isEmpty();
         }
