@@ -12,7 +12,7 @@ import org.infrakit4j.rpc.PluginDirectory;
 
 /**
  * A plugin's {@code main} run as its own JVM on the test class path, as a user runs it: for kill -9, SIGTERM, exit
- * codes and restarts. Output goes to a file per process; {@link #close} kills whatever is still running.
+ * codes, restarts and resident-memory checks (with a heap fixed at its full size). Output goes to a file per process; {@link #close} kills whatever is still running.
  */
 public final class PluginProcess implements AutoCloseable {
     private final Class<?> main;
@@ -33,7 +33,10 @@ public final class PluginProcess implements AutoCloseable {
     /** Starts one more process with these arguments; the n-th started has output {@link #output(int) output(n)}. */
     public Process start(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Dlogback.configurationFile=logback-plugin-process.xml", "-cp",
+                // The whole heap is committed and touched at start: resident memory then changes only with what
+                // the plugin really holds outside the heap, not with the JVM growing its heap towards -Xmx.
+                "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch",
+                "-Dlogback.configurationFile=logback-plugin-process.xml", "-cp",
                 System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
