@@ -145,7 +145,7 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
             store.put(instance);
         } catch (IOException e) {
             throw new InstanceException(ErrorCode.BACKEND_ERROR, "cannot write instance file in "
-                    + store.directory() + ": " + e.getMessage(), e);
+                    + store.directory() + ": " + e, e);
         }
         return new InstanceId(instance.id());
     }
@@ -163,7 +163,7 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
                 store.put(latest.withTags(merged, Instant.now()));
             } catch (IOException e) {
                 throw new InstanceException(ErrorCode.BACKEND_ERROR, "cannot write instance file of " + instance
-                        + ": " + e.getMessage(), e);
+                        + ": " + e, e);
             }
         }
     }
@@ -187,7 +187,7 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
             }
         } catch (IOException e) {
             throw new InstanceException(ErrorCode.BACKEND_ERROR, "cannot delete instance file of " + instance
-                    + ": " + e.getMessage(), e);
+                    + ": " + e, e);
         }
     }
 

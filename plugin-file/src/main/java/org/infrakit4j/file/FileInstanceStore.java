@@ -24,8 +24,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.HexFormat;
@@ -284,8 +286,27 @@ final class FileInstanceStore implements AutoCloseable {
         }
         String failure = checkpointFailure;
         if (failure != null) {
+            failure = retryCheckpoint();
+        }
+        if (failure != null) {
             throw new InstanceException(ErrorCode.BACKEND_ERROR, "writing instance files failed: " + failure);
         }
+    }
+
+    /**
+     * Runs the failed checkpoint again now, on the checkpoint thread, waiting at most half a second, so health
+     * turns ok as soon as the cause is gone rather than at the next scheduled checkpoint. Returns the failure
+     * that remains, or null.
+     */
+    private String retryCheckpoint() {
+        try {
+            checkpointer.submit(this::checkpointQuietly).get(500, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            // still failing, or still running: report what is known
+        }
+        return checkpointFailure;
     }
 
     /**
@@ -328,9 +349,9 @@ final class FileInstanceStore implements AutoCloseable {
             if (pending.isEmpty()) {
                 return;
             }
+            closed = journal.rotate(); // first: if it fails, nothing has been taken out of pending
             changed = Map.copyOf(pending);
             pending.clear();
-            closed = journal.rotate();
         } finally {
             gate.writeLock().unlock();
         }

@@ -101,15 +101,34 @@ final class FileJournal implements AutoCloseable {
         return j;
     }
 
+    /**
+     * Switches to a new, preallocated segment. The current one stays in use until the new one is ready, so a
+     * failure here (say the directory is briefly gone) leaves the journal appendable.
+     */
     private void startSegment(long number) throws IOException {
         Path p = dir.resolve(String.format(".journal-%012d", number));
-        channel = FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        FileChannel next = FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            preallocate(next, 0);
+            syncDirectory(dir); // the segment's name must be durable before its records are relied on
+        } catch (IOException | RuntimeException e) {
+            next.close();
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException gone) {
+                e.addSuppressed(gone);
+            }
+            throw e;
+        }
+        FileChannel previous = channel;
+        channel = next;
         segment = number;
         bytes = 0;
-        allocated = 0;
-        preallocate();
-        syncDirectory(dir); // the segment's name must be durable before its records are relied on
+        allocated = CHUNK;
+        if (previous != null) {
+            previous.close();
+        }
     }
 
     /** Appends one record and returns once it is on disk, sharing the fsync with concurrent appends. */
@@ -147,15 +166,19 @@ final class FileJournal implements AutoCloseable {
 
     /** Extends the segment by a chunk of zeros, durably (size included), before records are written there. */
     private void preallocate() throws IOException {
+        preallocate(channel, allocated);
+        allocated += CHUNK;
+    }
+
+    private static void preallocate(FileChannel ch, long from) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocate(64 << 10);
-        for (long at = allocated; at < allocated + CHUNK; at += zeros.capacity()) {
+        for (long at = from; at < from + CHUNK; at += zeros.capacity()) {
             zeros.clear();
             while (zeros.hasRemaining()) {
-                channel.write(zeros, at + zeros.position());
+                ch.write(zeros, at + zeros.position());
             }
         }
-        channel.force(true);
-        allocated += CHUNK;
+        ch.force(true);
     }
 
     /**
@@ -165,7 +188,6 @@ final class FileJournal implements AutoCloseable {
     synchronized long rotate() throws IOException {
         long closed = segment;
         channel.force(false);
-        channel.close();
         startSegment(closed + 1);
         return closed;
     }

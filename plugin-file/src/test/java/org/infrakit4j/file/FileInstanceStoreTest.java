@@ -122,6 +122,51 @@ class FileInstanceStoreTest {
     }
 
     @Test
+    void aCheckpointThatFailsWhileTheDirectoryIsAwayLosesNothingAndTheJournalStaysUsable() throws Exception {
+        Path away = tmp.resolve("away");
+        InstanceId a;
+        InstanceId b;
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir(), 3_600_000, BackendMeter.NONE)) {
+            a = plugin.provision(spec("k", "a"));
+            Files.move(dir(), away);
+            assertThatThrownBy(plugin::checkpoint).isInstanceOf(IOException.class);
+            Files.move(away, dir());
+            b = plugin.provision(spec("k", "b"));
+            plugin.checkpoint();
+            assertThat(dir().resolve(a.value() + ".json")).exists();
+            assertThat(dir().resolve(b.value() + ".json")).exists();
+        }
+        try (FileInstancePlugin again = FileInstancePlugin.open(dir())) {
+            assertThat(again.describeInstances(Map.of(), false)).extracting(Description::id)
+                    .containsExactlyInAnyOrder(a, b);
+        }
+    }
+
+    @Test
+    void healthTurnsOkAsSoonAsTheDirectoryIsBackNotAtTheNextCheckpoint() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger failedCheckpoints = new java.util.concurrent.atomic.AtomicInteger();
+        BackendMeter meter = (op, nanos, failed) -> {
+            if (op.equals("checkpoint") && failed) {
+                failedCheckpoints.incrementAndGet();
+            }
+        };
+        Path away = tmp.resolve("away");
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir(), 2_000, meter)) {
+            plugin.provision(spec("k", "a"));
+            Files.move(dir(), away);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (failedCheckpoints.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(failedCheckpoints.get()).as("a scheduled checkpoint failed").isPositive();
+            assertThatThrownBy(plugin::checkHealth).hasMessageContaining("is missing or not writable");
+            Files.move(away, dir());
+            plugin.checkHealth(); // the failed checkpoint is retried now; it would otherwise fail for up to 2 s
+            assertThat(plugin.describeInstances(Map.of("k", "a"), false)).hasSize(1);
+        }
+    }
+
+    @Test
     void idsThatAreNotOursNeverReachTheFileSystem() throws Exception {
         Path outside = tmp.resolve("outside.json");
         Files.writeString(outside, "keep");
