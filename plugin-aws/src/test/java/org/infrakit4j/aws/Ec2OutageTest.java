@@ -12,12 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -26,6 +21,8 @@ import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.LoopingClients;
+import org.infrakit4j.testkit.LoopingClients.Call;
 import org.infrakit4j.testkit.PluginProcess;
 import org.infrakit4j.testkit.PrometheusText;
 import org.infrakit4j.testkit.RawHttp;
@@ -46,19 +43,11 @@ class Ec2OutageTest {
     private static final Duration OUTAGE = Duration.ofSeconds(5);
     private static final long RSS_SLACK = 24L << 20;
 
-    /** One client call as the client saw it. */
-    private record Call(String method, long start, long end, String error) {
-        long millis() {
-            return TimeUnit.NANOSECONDS.toMillis(end - start);
-        }
-    }
-
     private final String run = UUID.randomUUID().toString().substring(0, 8);
-    private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
-    private volatile boolean loading = true;
     private Path home;
     private PrivateMoto moto;
     private PluginProcess processes;
+    private LoopingClients load;
 
     @BeforeEach
     void start() throws Exception {
@@ -69,48 +58,13 @@ class Ec2OutageTest {
 
     @AfterEach
     void stop() throws Exception {
-        loading = false;
+        if (load != null) {
+            load.close();
+        }
         processes.close();
         moto.close();
         try (var files = Files.walk(home)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
-    private <T> T timed(String method, Supplier<T> call) {
-        long start = System.nanoTime();
-        try {
-            T result = call.get();
-            calls.add(new Call(method, start, System.nanoTime(), null));
-            return result;
-        } catch (InstanceException e) {
-            calls.add(new Call(method, start, System.nanoTime(), e.getMessage()));
-            return null;
-        }
-    }
-
-    /** Each round calls all four methods: Describe, Provision, Label (of a long-lived instance), Destroy. */
-    private void load(InstancePluginClient client, RawJson props, String loader) {
-        Map<String, String> tags = Map.of("ik4j.load", loader);
-        InstanceId keeper = client.provision(Spec.of(props, Map.of("ik4j.load", loader, "keeper", "yes")));
-        InstanceId destroyed = client.provision(Spec.of(props, tags));
-        client.destroy(destroyed, DestroyContext.TERMINATE);
-        for (int i = 0; loading; i++) {
-            String step = Integer.toString(i);
-            timed("Describe", () -> client.describeInstances(tags, false));
-            InstanceId made = timed("Provision", () -> client.provision(Spec.of(props, tags)));
-            timed("Label", () -> {
-                client.label(keeper, Map.of("step", step));
-                return true;
-            });
-            // Destroy is idempotent: while nothing new was made, the last destroyed instance is destroyed again.
-            InstanceId victim = made != null ? made : destroyed;
-            if (timed("Destroy", () -> {
-                client.destroy(victim, DestroyContext.TERMINATE);
-                return true;
-            }) != null) {
-                destroyed = victim;
-            }
         }
     }
 
@@ -126,7 +80,6 @@ class Ec2OutageTest {
                 "--namespace", "ik4j.run=" + run, "--max-retries", "2", "--rate", "0",
                 "--call-timeout", Double.toString(CALL_TIMEOUT.toMillis() / 1000.0));
         PluginProcess.awaitSocket(socket, p, Duration.ofSeconds(60));
-        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(30));
              RawHttp http = new RawHttp(socket)) {
             List<InstanceId> before = new ArrayList<>();
@@ -135,11 +88,7 @@ class Ec2OutageTest {
             }
             assertThat(client.describeInstances(Map.of("ik4j.phase", "before"), false)).hasSize(3);
             assertThat(http.send("GET", "/healthz", null, null).text()).isEqualTo("ok\n");
-            List<Future<?>> loaders = new ArrayList<>();
-            for (int t = 0; t < CLIENTS; t++) {
-                String loader = "c" + t;
-                loaders.add(pool.submit(() -> load(client, props, loader)));
-            }
+            load = LoopingClients.start(client, props, CLIENTS);
             Thread.sleep(3000); // warm-up: RSS is measured once the load has run a while
             long rssBefore = PluginProcess.residentBytes(p);
 
@@ -176,10 +125,7 @@ class Ec2OutageTest {
             long serving = System.nanoTime();
 
             Thread.sleep(2000); // the load runs on against the emulator that came back
-            loading = false;
-            for (Future<?> f : loaders) {
-                f.get(60, TimeUnit.SECONDS);
-            }
+            load.stop(Duration.ofSeconds(60));
             long rssAfter = PluginProcess.residentBytes(p);
 
             // What the emulator's restart means for the instances made before it: gone, and never invented.
@@ -201,7 +147,7 @@ class Ec2OutageTest {
                 assertThat(Ec2Emulator.liveInstances(admin, "ik4j.run", run)).as("orphans in EC2").isEmpty();
             }
 
-            List<Call> during = calls.stream().filter(c -> c.start() >= down && c.end() <= up).toList();
+            List<Call> during = load.within(down, up);
             assertThat(during).extracting(Call::method).contains("Describe", "Provision", "Label", "Destroy");
             assertThat(during).allSatisfy(c -> assertThat(c.error()).as("%s during the outage", c.method())
                     .matches("^(backend unavailable|backend error): EC2 \\w+ failed: .*"));
@@ -211,7 +157,7 @@ class Ec2OutageTest {
             assertThat(maxFailedMillis).as("slowest failed call (ms)")
                     .isLessThanOrEqualTo(CALL_TIMEOUT.plus(RPC_SLACK).toMillis());
             assertThat(maxHealthMillis).as("slowest /healthz (ms)").isLessThan(1200);
-            List<Call> recovered = calls.stream().filter(c -> c.start() >= serving).toList();
+            List<Call> recovered = load.since(serving);
             assertThat(recovered).isNotEmpty().filteredOn(c -> c.error() != null).as("failures after recovery: "
                     + "only Label of the instance each client made before the restart").allSatisfy(c -> {
                         assertThat(c.method()).isEqualTo("Label");
@@ -235,9 +181,6 @@ class Ec2OutageTest {
                     probes, maxHealthMillis, rssBefore >> 20, rssOutage >> 20, rssAfter >> 20,
                     TimeUnit.NANOSECONDS.toMillis(healthy - up), TimeUnit.NANOSECONDS.toMillis(serving - healthy),
                     before.size() + CLIENTS);
-        } finally {
-            loading = false;
-            pool.shutdownNow();
         }
     }
 }

@@ -3,11 +3,8 @@ package org.infrakit4j.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -77,27 +74,19 @@ class Ec2ValidateFuzzTest {
     }
 
     @Property(tries = 600)
-    void mutatedPropertiesAreValidOrInvalidAndNeverReachEc2(@ForAll("valid") String valid,
-            @ForAll("mutationLists") List<Ec2FuzzProperties.Mutation> mutations) {
-        ObjectNode properties = Ec2FuzzProperties.parse(valid);
-        mutations.forEach(m -> m.apply(properties));
-        validateOnly(properties.toString());
+    void mutatedPropertiesAreValidOrInvalidAndNeverReachEc2(@ForAll("mutated") String properties) {
+        validateOnly(properties);
     }
 
     // Without jqwik's edge cases, which it mixes into every level of nested generators and which would crowd out
     // everything else.
     @Provide
     Arbitrary<JsonNode> trees() {
-        return Ec2FuzzProperties.trees(4).withoutEdgeCases();
+        return Ec2FuzzProperties.FUZZ.trees(4).withoutEdgeCases();
     }
 
     @Provide
-    Arbitrary<String> valid() {
-        return Arbitraries.of(Ec2FuzzProperties.VALID);
-    }
-
-    @Provide
-    Arbitrary<List<Ec2FuzzProperties.Mutation>> mutationLists() {
-        return Ec2FuzzProperties.mutations().list().ofMinSize(1).ofMaxSize(3).withoutEdgeCases();
+    Arbitrary<String> mutated() {
+        return Ec2FuzzProperties.FUZZ.mutated().withoutEdgeCases();
     }
 }

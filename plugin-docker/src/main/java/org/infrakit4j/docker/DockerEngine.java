@@ -3,9 +3,11 @@ package org.infrakit4j.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -15,7 +17,6 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -60,14 +61,27 @@ final class DockerEngine implements AutoCloseable {
         }
     }
 
-    /** Engine API operation names for the metrics, by the start of a call's description. */
-    private static final Map<String, String> OPERATIONS = Map.ofEntries(
-            Map.entry("create container", "ContainerCreate"), Map.entry("inspect container", "ContainerInspect"),
-            Map.entry("start container", "ContainerStart"), Map.entry("stop container", "ContainerStop"),
-            Map.entry("remove container", "ContainerDelete"), Map.entry("list containers", "ContainerList"),
-            Map.entry("copy Init into container", "PutContainerArchive"),
-            Map.entry("connect container", "NetworkConnect"), Map.entry("inspect image", "ImageInspect"),
-            Map.entry("pull", "ImageCreate"), Map.entry("ping", "SystemPing"));
+    /**
+     * The engine API operations the plugin calls, named as the Engine API's operation IDs: the metrics' fixed label
+     * set (a call's description carries IDs and image names, its operation never does).
+     */
+    enum Operation {
+        CONTAINER_CREATE("ContainerCreate"), CONTAINER_INSPECT("ContainerInspect"),
+        CONTAINER_START("ContainerStart"), CONTAINER_STOP("ContainerStop"), CONTAINER_DELETE("ContainerDelete"),
+        CONTAINER_LIST("ContainerList"), PUT_CONTAINER_ARCHIVE("PutContainerArchive"),
+        NETWORK_CONNECT("NetworkConnect"), IMAGE_INSPECT("ImageInspect"), IMAGE_CREATE("ImageCreate"),
+        SYSTEM_PING("SystemPing");
+
+        private final String apiName;
+
+        Operation(String apiName) {
+            this.apiName = apiName;
+        }
+
+        String apiName() {
+            return apiName;
+        }
+    }
 
     private final Config config;
     private final DockerClient client;
@@ -114,16 +128,19 @@ final class DockerEngine implements AutoCloseable {
         return config.timeout();
     }
 
-    /** Runs one engine call; {@code what} names it in the error ("create container", "pull busybox:latest"). */
-    <T> T call(String what, Supplier<T> action) {
-        return call(what, config.timeout(), action);
+    /**
+     * Runs one engine call, metered as {@code operation}; {@code what} names it in the error ("create container
+     * from busybox", "pull busybox:latest").
+     */
+    <T> T call(Operation operation, String what, Supplier<T> action) {
+        return call(operation, what, config.timeout(), action);
     }
 
     /**
      * Runs one engine call with a deadline. The call runs on a worker thread that is interrupted at the deadline:
      * docker-java's unix socket ignores read timeouts, and interrupting a blocked channel read closes the socket.
      */
-    <T> T call(String what, Duration deadline, Supplier<T> action) {
+    <T> T call(Operation operation, String what, Duration deadline, Supplier<T> action) {
         long start = System.nanoTime();
         boolean failed = true;
         try {
@@ -131,18 +148,8 @@ final class DockerEngine implements AutoCloseable {
             failed = false;
             return value;
         } finally {
-            meter.record(operation(what), System.nanoTime() - start, failed);
+            meter.record(operation.apiName(), System.nanoTime() - start, failed);
         }
-    }
-
-    /** The engine API operation a call description names; descriptions carry IDs and images, operations never. */
-    static String operation(String what) {
-        for (Map.Entry<String, String> e : OPERATIONS.entrySet()) {
-            if (what.startsWith(e.getKey())) {
-                return e.getValue();
-            }
-        }
-        return "other";
     }
 
     private <T> T await(String what, Duration deadline, Supplier<T> action) {
@@ -192,8 +199,8 @@ final class DockerEngine implements AutoCloseable {
         return new InstanceException(ErrorCode.INTERNAL, what + ": " + e, e);
     }
 
-    void run(String what, Runnable action) {
-        call(what, () -> {
+    void run(Operation operation, String what, Runnable action) {
+        call(operation, what, () -> {
             action.run();
             return null;
         });
@@ -201,7 +208,7 @@ final class DockerEngine implements AutoCloseable {
 
     /** The container with exactly this ID (a name or an ID prefix does not count), if it exists. */
     Optional<InspectContainerResponse> inspectContainer(String id) {
-        return call("inspect container " + id, () -> {
+        return call(Operation.CONTAINER_INSPECT, "inspect container " + id, () -> {
             try {
                 InspectContainerResponse c = client.inspectContainerCmd(id).exec();
                 return id.equals(c.getId()) ? Optional.of(c) : Optional.empty();
@@ -211,15 +218,58 @@ final class DockerEngine implements AutoCloseable {
         });
     }
 
+    /**
+     * Stops the container, giving it {@code grace} seconds to exit, and removes it with its anonymous volumes; one
+     * already gone is fine. A removal already under way (one whose call timed out, or another client's) counts only
+     * once the container is gone, since that removal may still fail.
+     */
+    void stopAndRemove(String id, int grace) {
+        call(Operation.CONTAINER_STOP, "stop container " + id, config.timeout().plusSeconds(grace), () -> {
+            try {
+                client.stopContainerCmd(id).withTimeout(grace).exec();
+            } catch (NotModifiedException | NotFoundException e) {
+                // already stopped or already gone
+            }
+            return null;
+        });
+        boolean removing = call(Operation.CONTAINER_DELETE, "remove container " + id, () -> {
+            try {
+                client.removeContainerCmd(id).withRemoveVolumes(true).withForce(true).exec();
+            } catch (NotFoundException e) {
+                // removed meanwhile
+            } catch (ConflictException e) {
+                if (!engineMessage(e).contains("already in progress")) {
+                    throw e;
+                }
+                return true;
+            }
+            return false;
+        });
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        while (removing && inspectContainer(id).isPresent()) {
+            if (System.nanoTime() > deadline) {
+                throw new InstanceException(ErrorCode.BACKEND_ERROR, "docker engine at " + host() + ": removal of "
+                        + "container " + id + " already in progress and not done within " + seconds(config.timeout())
+                        + " s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InstanceException(ErrorCode.INTERNAL, "interrupted waiting for the removal of " + id, e);
+            }
+        }
+    }
+
     /** Throws BACKEND_UNAVAILABLE unless the engine answers /_ping within {@code deadline}. */
     void checkPing(Duration deadline) {
-        call("ping", deadline, () -> client.pingCmd().exec());
+        call(Operation.SYSTEM_PING, "ping", deadline, () -> client.pingCmd().exec());
     }
 
     /** Whether the engine answers /_ping now. */
     boolean ping() {
         try {
-            call("ping", () -> client.pingCmd().exec());
+            call(Operation.SYSTEM_PING, "ping", () -> client.pingCmd().exec());
             return true;
         } catch (InstanceException e) {
             return false;

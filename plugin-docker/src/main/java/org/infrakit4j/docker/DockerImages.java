@@ -5,8 +5,11 @@ import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ContainerConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 
@@ -42,12 +45,12 @@ final class DockerImages {
             local = inspectImage(p.image());
         }
         return local.orElseThrow(() -> new InstanceException(ErrorCode.BACKEND_ERROR, "docker engine at "
-                + engine.host() + ": no such image " + p.image() + " (Pull is " + p.pull().name().toLowerCase(java.util.Locale.ROOT)
-                .replace('_', '-') + ")"));
+                + engine.host() + ": no such image " + p.image() + " (Pull is "
+                + p.pull().name().toLowerCase(Locale.ROOT).replace('_', '-') + ")"));
     }
 
     private Optional<ContainerConfig> inspectImage(String image) {
-        return engine.call("inspect image " + image, () -> {
+        return engine.call(Operation.IMAGE_INSPECT, "inspect image " + image, () -> {
             try {
                 return Optional.ofNullable(engine.client().inspectImageCmd(image).exec().getConfig());
             } catch (NotFoundException e) {
@@ -59,7 +62,7 @@ final class DockerImages {
     void pull(String image) {
         // A pull streams for as long as the download takes: allow ten engine timeouts.
         long timeout = engine.timeout().toSeconds() * 10;
-        engine.call("pull " + image, engine.timeout().multipliedBy(11), () -> {
+        engine.call(Operation.IMAGE_CREATE, "pull " + image, engine.timeout().multipliedBy(11), () -> {
             try (ResultCallback.Adapter<?> cb = engine.client().pullImageCmd(image)
                     .exec(new PullImageResultCallback())) {
                 if (!cb.awaitCompletion(timeout, TimeUnit.SECONDS)) {
@@ -70,7 +73,7 @@ final class DockerImages {
                 Thread.currentThread().interrupt();
                 throw new InstanceException(ErrorCode.INTERNAL, "interrupted while pulling " + image, e);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             return null;
         });

@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerConfig;
 import java.io.ByteArrayInputStream;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
         AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DockerInstancePlugin.class);
-    private static final int STRIPES = 64;
 
     private static final Duration HEALTH_DEADLINE = Duration.ofMillis(800);
     private final DockerEngine engine;
@@ -48,7 +47,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private final DockerLabelStore store;
     private final DockerImages images;
     /** Label and Destroy of one container are serialized so a Label never outlives its container's Destroy. */
-    private final Object[] instanceLocks = new Object[STRIPES];
+    private final DockerInstanceLocks locks = new DockerInstanceLocks();
 
     private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store) {
         this.engine = engine;
@@ -56,9 +55,6 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         this.labels = labels;
         this.store = store;
         this.images = new DockerImages(engine);
-        for (int i = 0; i < STRIPES; i++) {
-            instanceLocks[i] = new Object();
-        }
     }
 
     /** Connects to the engine (which may be down: calls then fail until it is back) and opens the label store. */
@@ -121,14 +117,15 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         String id = created.get();
         try {
             if (c.hasInit()) {
-                engine.run("copy Init into container " + id, () -> docker.copyArchiveToContainerCmd(id)
-                        .withRemotePath("/").withTarInputStream(new ByteArrayInputStream(c.initArchive())).exec());
+                engine.run(Operation.PUT_CONTAINER_ARCHIVE, "copy Init into container " + id,
+                        () -> docker.copyArchiveToContainerCmd(id).withRemotePath("/")
+                                .withTarInputStream(new ByteArrayInputStream(c.initArchive())).exec());
             }
             for (String network : c.networksToConnect()) {
-                engine.run("connect container " + id + " to network " + network, () -> docker.connectToNetworkCmd()
-                        .withContainerId(id).withNetworkId(network).exec());
+                engine.run(Operation.NETWORK_CONNECT, "connect container " + id + " to network " + network,
+                        () -> docker.connectToNetworkCmd().withContainerId(id).withNetworkId(network).exec());
             }
-            engine.run("start container " + id, () -> docker.startContainerCmd(id).exec());
+            engine.run(Operation.CONTAINER_START, "start container " + id, () -> docker.startContainerCmd(id).exec());
         } catch (RuntimeException e) {
             removeHalfMade(id, e);
             throw e;
@@ -141,7 +138,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     /** The create call: the container ID, or empty when the pet's name is taken. */
     private Optional<String> create(DockerContainerSpec c, DockerProperties p, ContainerConfig image) {
-        return engine.call("create container from " + p.image(), () -> {
+        return engine.call(Operation.CONTAINER_CREATE, "create container from " + p.image(), () -> {
             try {
                 return Optional.of(c.apply(docker.createContainerCmd(p.image()), image).exec().getId());
             } catch (ConflictException e) {
@@ -161,7 +158,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     /** A name clash: our container for the same pet (same LogicalID, carrying every tag) is the answer. */
     private InstanceId existingPet(String name, Spec spec) {
-        InspectContainerResponse c = engine.call("inspect container " + name, () -> {
+        InspectContainerResponse c = engine.call(Operation.CONTAINER_INSPECT, "inspect container " + name, () -> {
             try {
                 return docker.inspectContainerCmd(name).exec();
             } catch (NotFoundException e) {
@@ -185,9 +182,16 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     }
 
     private void removeHalfMade(String id, RuntimeException cause) {
+        if (cause instanceof InstanceException ie && ie.code() == ErrorCode.BACKEND_UNAVAILABLE) {
+            // A remove would wait out one more timeout on an engine that is not answering. The container is labelled
+            // as ours, so Describe reports it and the group destroys it: not orphaned.
+            LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", cause.getMessage())
+                    .log("provision failed after create with the engine not answering; container left for Destroy");
+            return;
+        }
         try {
-            engine.run("remove container " + id, () -> docker.removeContainerCmd(id).withForce(true)
-                    .withRemoveVolumes(true).exec());
+            engine.run(Operation.CONTAINER_DELETE, "remove container " + id,
+                    () -> docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec());
             LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", cause.getMessage())
                     .log("provision failed after create; container removed");
         } catch (RuntimeException e) {
@@ -200,7 +204,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     @Override
     public void label(InstanceId instance, Map<String, String> add) {
         labels.checkLabelable(add);
-        synchronized (lockOf(instance)) {
+        locks.run(instance.value(), () -> {
             InspectContainerResponse c = engine.inspectContainer(instance.value())
                     .filter(x -> labels.isManaged(x.getConfig().getLabels())
                             && labels.inNamespace(x.getConfig().getLabels()))
@@ -211,13 +215,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                 throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file()
                         + ": " + e.getMessage(), e);
             }
-        }
+        });
     }
 
     @Override
     public void destroy(InstanceId instance, DestroyContext context) {
         String id = instance.value();
-        synchronized (lockOf(instance)) {
+        locks.run(id, () -> {
             Optional<InspectContainerResponse> found = engine.inspectContainer(id);
             if (found.isEmpty()) {
                 LOG.atDebug().addKeyValue("instance", id).log("destroy: no such container, nothing to do");
@@ -233,27 +237,9 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
                     .addKeyValue("reason", context.reason()).log("destroying");
             int grace = DockerLabels.stopTimeout(have).orElse(10);
-            engine.call("stop container " + id, engine.timeout().plusSeconds(grace), () -> {
-                try {
-                    docker.stopContainerCmd(id).withTimeout(grace).exec();
-                } catch (NotModifiedException | NotFoundException e) {
-                    // already stopped or already gone
-                }
-                return null;
-            });
-            engine.run("remove container " + id, () -> {
-                try {
-                    docker.removeContainerCmd(id).withRemoveVolumes(true).withForce(true).exec();
-                } catch (NotFoundException e) {
-                    // removed meanwhile
-                } catch (ConflictException e) {
-                    if (!DockerEngine.engineMessage(e).contains("already in progress")) {
-                        throw e;
-                    }
-                }
-            });
+            engine.stopAndRemove(id, grace);
             forget(id);
-        }
+        });
     }
 
     private void forget(String id) {
@@ -268,8 +254,9 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
         Map<String, Map<String, String>> overlays = store.all();
-        List<Container> containers = engine.call("list containers", () -> docker.listContainersCmd()
-                .withShowAll(true).withLabelFilter(labels.engineFilter(tags, store.overlaidKeys())).exec());
+        List<Container> containers = engine.call(Operation.CONTAINER_LIST, "list containers",
+                () -> docker.listContainersCmd().withShowAll(true)
+                        .withLabelFilter(labels.engineFilter(tags, store.overlaidKeys())).exec());
         List<Description> out = new ArrayList<>();
         for (Container c : containers) {
             Map<String, String> overlay = overlays.getOrDefault(c.getId(), Map.of());
@@ -288,10 +275,6 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             out.add(d);
         }
         return out;
-    }
-
-    private Object lockOf(InstanceId id) {
-        return instanceLocks[Math.floorMod(id.value().hashCode(), STRIPES)];
     }
 
     @Override

@@ -50,6 +50,16 @@ public record DockerProperties(
             + "\"InitScript\":{\"Path\":\"/infrakit/init.sh\",\"Run\":true,\"Shell\":\"/bin/sh\"},"
             + "\"StopTimeout\":10}");
 
+    /**
+     * The engine's image reference grammar (distribution/reference): {@code [registry[:port]/]name[:tag][@digest]},
+     * the name's components lowercase.
+     */
+    private static final Pattern IMAGE = Pattern.compile(
+            "(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+                    + "|\\[[0-9a-fA-F:]+])(?::[0-9]+)?/)?"
+                    + "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+                    + "(?::\\w[\\w.-]{0,127})?"
+                    + "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?");
     private static final Pattern PORT = Pattern.compile("\\d{1,5}(/(tcp|udp|sctp))?");
     private static final Pattern MEMORY = Pattern.compile("(\\d+)([bkmg]?)", Pattern.CASE_INSENSITIVE);
     private static final Pattern ENV_KEY = Pattern.compile("[^=\\x00]+");
@@ -65,9 +75,9 @@ public record DockerProperties(
         if (image == null || image.isBlank()) {
             throw new StrictProperties.Problem("Image", "is required (an image reference such as busybox:latest)");
         }
-        if (!image.equals(image.strip()) || image.chars().anyMatch(Character::isWhitespace)) {
-            throw new StrictProperties.Problem("Image", "must not contain whitespace");
-        }
+        require(image.length() <= 512 && IMAGE.matcher(image).matches(), "Image", "must be an image reference "
+                + "such as busybox:latest or registry:5000/team/app@sha256:..., the name lowercase, got "
+                + quote(image));
         pull = pull == null ? Pull.IF_MISSING : pull;
         cmd = cmd == null ? null : strings("Cmd", cmd);
         entrypoint = entrypoint == null ? null : strings("Entrypoint", entrypoint);
@@ -145,25 +155,34 @@ public record DockerProperties(
     /** Limits: memory with a unit suffix (b, k, m, g), CPUs as a fraction of cores. */
     public record Resources(@JsonProperty("Memory") String memory, @JsonProperty("Cpus") Double cpus) {
         public Resources {
-            require(memory == null || MEMORY.matcher(memory).matches(), "Memory",
+            require(memory == null || bytes(memory) >= 0, "Memory",
                     "must be a size such as 512m, 2g or 1048576 (bytes)");
             require(cpus == null || cpus > 0 && cpus <= 1024, "Cpus", "must be more than 0, such as 0.5 or 2");
         }
 
         /** The memory limit in bytes, or null when unset. */
         public Long memoryBytes() {
-            if (memory == null) {
-                return null;
-            }
+            return memory == null ? null : bytes(memory);
+        }
+
+        /** The size in bytes, or -1 when it is no size or does not fit in a long. */
+        private static long bytes(String memory) {
             Matcher m = MEMORY.matcher(memory);
-            m.matches();
+            if (!m.matches() || m.group(1).length() > 19) {
+                return -1;
+            }
             int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
                 case "k" -> 10;
                 case "m" -> 20;
                 case "g" -> 30;
                 default -> 0;
             };
-            return Long.parseLong(m.group(1)) << shift;
+            try {
+                long n = Long.parseLong(m.group(1));
+                return n > Long.MAX_VALUE >> shift ? -1 : n << shift;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
         }
 
         public Long nanoCpus() {

@@ -362,7 +362,7 @@ class DockerInstancePluginTest {
             InstanceId id = p.provision(Spec.of(new RawJson(properties("")), tags()));
 
             assertThat(healthz().text()).isEqualTo("ok\n");
-            engine.signal("STOP");
+            engine.freeze();
             RawHttp.Reply frozen = healthz();
             assertThat(frozen.status()).isEqualTo(503);
             assertThat(frozen.text()).startsWith("backend unavailable: ").contains(engine.host());

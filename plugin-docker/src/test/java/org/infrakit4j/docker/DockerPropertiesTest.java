@@ -67,6 +67,35 @@ class DockerPropertiesTest {
     }
 
     @Test
+    void imageReferencesFollowTheEngineGrammar() {
+        for (String image : List.of("busybox", "busybox:1.36.1-musl", "infrakit4j/busybox:latest",
+                "registry.example.com:5000/team/app_x__y--z:v1", "[::1]:5000/app", "localhost/app@sha256:"
+                        + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "a.b/c:D_e.f-G")) {
+            assertThat(DockerJson.decode(new RawJson("{\"Image\":\"" + image + "\"}")).image()).isEqualTo(image);
+        }
+        for (String image : List.of("BusyBox", "busybox:", "busybox\\u0000", "busybox latest", " busybox",
+                "$(reboot)", "-x", "app:tag@sha256:short", "a//b", "busybox:" + "t".repeat(129))) {
+            assertThatThrownBy(() -> DockerJson.decode(new RawJson("{\"Image\":\"" + image + "\"}"))).as(image)
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).startsWith(
+                            "invalid properties: Properties.Image: must be an image reference such as busybox:latest "
+                                    + "or registry:5000/team/app@sha256:..., the name lowercase, got \""));
+        }
+        assertInvalid("{\"Image\":\"" + "a".repeat(600) + "\"}", "Properties.Image: must be an image reference such "
+                + "as busybox:latest or registry:5000/team/app@sha256:..., the name lowercase, got \""
+                + "a".repeat(512) + "...\"");
+    }
+
+    @Test
+    void aMemorySizeBeyondEightExbibytesIsInvalidNotAnOverflow() {
+        assertThat(DockerJson.decode(new RawJson("{\"Image\":\"b\",\"Resources\":{\"Memory\":\"8589934591g\"}}"))
+                .resources().memoryBytes()).isEqualTo(8589934591L << 30);
+        for (String memory : List.of("8589934592g", "9223372036854775808", "99999999999999999999999k")) {
+            assertInvalid("{\"Image\":\"x\",\"Resources\":{\"Memory\":\"" + memory + "\"}}",
+                    "Properties.Resources.Memory: must be a size such as 512m, 2g or 1048576 (bytes)");
+        }
+    }
+
+    @Test
     void fieldNamesMatchCaseInsensitivelyAsInGo() {
         DockerProperties p = DockerJson.decode(new RawJson("{\"image\":\"busybox\",\"PULL\":\"Never\","
                 + "\"resources\":{\"memory\":\"1k\"}}"));

@@ -40,6 +40,7 @@ final class PrivateDockerd implements AutoCloseable {
     }
 
     void startAgain() throws Exception {
+        killLeftovers();
         Files.deleteIfExists(dir.resolve("d.sock"));
         process = new ProcessBuilder("dockerd", "--data-root", dir.resolve("data").toString(),
                 "--exec-root", dir.resolve("exec").toString(), "--pidfile", dir.resolve("dockerd.pid").toString(),
@@ -60,6 +61,30 @@ final class PrivateDockerd implements AutoCloseable {
                             return false;
                         }
                     });
+        }
+    }
+
+    /** The engine's log lines that mention {@code text}, for a failure message. */
+    List<String> logLines(String text) throws IOException {
+        try (Stream<String> lines = Files.lines(dir.resolve("dockerd.log"))) {
+            return lines.filter(l -> l.contains(text)).toList();
+        }
+    }
+
+    /**
+     * A container being started while dockerd stops keeps its containerd shim, and with it the container's root file
+     * system, after dockerd and containerd are gone; the engine could then never remove that container. Ends what is
+     * left of this engine's containerd (its command line names our directory) while dockerd is down, as
+     * scripts/backends/lib.sh does before a restart.
+     */
+    private void killLeftovers() {
+        List<ProcessHandle> left = ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().filter(c -> c.contains("containerd")
+                        && c.contains(" " + dir + "/")).isPresent())
+                .toList();
+        left.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : left) {
+            h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> h).join();
         }
     }
 
@@ -85,6 +110,28 @@ final class PrivateDockerd implements AutoCloseable {
         new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
     }
 
+    /** SIGSTOP, returning once every thread has stopped: a thread busy on another core may still answer a call. */
+    void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        DockerTestBackend.await(Duration.ofSeconds(10), "every dockerd thread stopped", () -> {
+            try (Stream<Path> threads = Files.list(tasks)) {
+                return threads.allMatch(PrivateDockerd::stopped);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private static boolean stopped(Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'T';
+        } catch (IOException e) {
+            return true; // the thread has exited
+        }
+    }
+
     @Override
     public void close() throws IOException {
         try {
@@ -96,6 +143,7 @@ final class PrivateDockerd implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while stopping dockerd", e);
         }
+        killLeftovers();
         // dockerd leaves its netns bind mount (and overlays if killed hard) under the exec root.
         List<String> mounts = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
