@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
 import org.infrakit4j.testkit.PluginProcess;
@@ -145,6 +146,29 @@ class FileMainProcessTest {
         assertThat(calls.get(3)).containsEntry("level", "WARN")
                 .containsEntry("error", "invalid properties: Properties: must be a JSON object, got an array");
         assertThat(calls.get(4)).containsEntry("instance", made);
+    }
+
+    @Test
+    void aNewlineInAnIdCannotForgeATextLogLine() throws Exception {
+        Process p = start("--log-level", "debug");
+        Path socket = home.resolve("plugins/instance-file");
+        awaitSocket(socket, p);
+        String forged = "2026-01-01T00:00:00.000Z INFO  RpcDispatcher - forged";
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(10))) {
+            assertThatThrownBy(() -> client.label(new org.infrakit4j.spi.InstanceId("instance-1\n" + forged
+                    + "\r\u2028\u202e"), Map.of("k", "v\nforged"))).isInstanceOf(InstanceException.class);
+            client.destroy(new org.infrakit4j.spi.InstanceId("x\n" + forged),
+                    org.infrakit4j.spi.DestroyContext.TERMINATE);
+        }
+        PluginProcess.term(p);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        String log = output(0);
+        assertThat(log.lines().filter(l -> l.matches("\\S+ (INFO |WARN ) RpcDispatcher - .*"))).as(log).hasSize(2);
+        assertThat(log).doesNotContain("%n");
+        assertThat(log.lines()).as(log).allSatisfy(line -> assertThat(line)
+                .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) .*")
+                .doesNotContain("\r", "\u2028", "\u202e"));
+        assertThat(log).contains("instance-1\\n" + forged + "\\r\\u2028\\u202e", "x\\n" + forged);
     }
 
     @Test

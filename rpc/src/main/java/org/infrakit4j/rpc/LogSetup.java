@@ -7,8 +7,13 @@ import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.pattern.DynamicConverter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -16,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@code TEXT} and {@code JSON}) the unselected appender is detached; without it, a stderr appender is built here.
  */
 final class LogSetup {
-    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg %kvp%n";
+    /** As conf/logback.xml's; the empty braces end the composite, else logback prints the {@code %n} literally. */
+    static final String TEXT_PATTERN =
+            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %" + LogEscaper.WORD + "(%msg %kvp){}%n";
     private static final List<String> NOISY = List.of("org.eclipse.jetty", "software.amazon", "com.github.dockerjava",
             "org.apache.hc", "io.netty", "com.sun.jna");
 
@@ -39,6 +46,7 @@ final class LogSetup {
             ctx.getLogger(noisy).setLevel(Level.WARN);
         }
         Encoder<ILoggingEvent> encoder;
+        registerEscaper(ctx);
         if (selected.equals("JSON")) {
             JsonEncoder json = new JsonEncoder();
             json.setWithFormattedMessage(true);
@@ -62,5 +70,17 @@ final class LogSetup {
         appender.setEncoder(encoder);
         appender.start();
         root.addAppender(appender);
+    }
+
+    /** Makes {@code %escaped} known to the patterns built here (a logback.xml declares it itself). */
+    @SuppressWarnings("unchecked")
+    static void registerEscaper(LoggerContext ctx) {
+        Map<String, Supplier<DynamicConverter>> rules = (Map<String, Supplier<DynamicConverter>>)
+                ctx.getObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS);
+        if (rules == null) {
+            rules = new HashMap<>();
+            ctx.putObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
+        }
+        rules.put(LogEscaper.WORD, LogEscaper::new);
     }
 }
