@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.spi.Description;
@@ -99,16 +100,23 @@ public final class PluginSoak implements Callable<Integer> {
 
     /** One window's figures. */
     private record Window(int n, long calls, long errors, double p50Ms, double p99Ms, double describeP99Ms,
-            long rssBytes, long fds) {
+            double meanMs, double backendMs, long rssBytes, long fds) {
         String line() {
-            return String.format(Locale.ROOT, "%6d %8d %6d %8.2f %8.2f %12.2f %8d %6d", n, calls, errors, p50Ms,
-                    p99Ms, describeP99Ms, rssBytes / (1024 * 1024), fds);
+            return String.format(Locale.ROOT, "%6d %8d %6d %8.2f %8.2f %12.2f %10.2f %7.2f %8d %6d", n, calls,
+                    errors, p50Ms, p99Ms, describeP99Ms, backendMs, ownMs(), rssBytes / (1024 * 1024), fds);
+        }
+
+        /** The mean time per call spent outside the backend's calls: the plugin, the RPC and the clients. */
+        double ownMs() {
+            return Math.max(0, meanMs - backendMs);
         }
     }
 
     /** Latencies recorded by all clients during the current window. */
     private final class Recorder {
         private final ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>();
+        /** The plugin's backend call time (its /metrics) at the end of the last window. */
+        private double backendSecondsBefore;
 
         void add(boolean describe, long nanos) {
             samples.add(new long[] {describe ? 1 : 0, nanos});
@@ -122,8 +130,14 @@ public final class PluginSoak implements Callable<Integer> {
             long[] all = taken.stream().mapToLong(s -> s[1]).sorted().toArray();
             long[] describes = taken.stream().filter(s -> s[0] == 1).mapToLong(s -> s[1]).sorted().toArray();
             Map<String, Double> m = metrics();
+            double backendSeconds = m.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("infrakit4j_backend_call_duration_seconds_sum"))
+                    .mapToDouble(Map.Entry::getValue).sum();
+            double backendMs = all.length == 0 ? 0 : (backendSeconds - backendSecondsBefore) * 1000 / all.length;
+            backendSecondsBefore = backendSeconds;
             return new Window(n, all.length, errors.getAndSet(0), pct(all, 0.5), pct(all, 0.99),
-                    pct(describes, 0.99), m.getOrDefault("process_resident_memory_bytes", -1.0).longValue(),
+                    pct(describes, 0.99), all.length == 0 ? 0 : LongStream.of(all).average().orElse(0) / 1e6,
+                    backendMs, m.getOrDefault("process_resident_memory_bytes", -1.0).longValue(),
                     m.getOrDefault("process_open_fds", -1.0).longValue());
         }
     }
@@ -167,8 +181,8 @@ public final class PluginSoak implements Callable<Integer> {
     private int soak(Process plugin) throws Exception {
         System.out.printf(Locale.ROOT, "soak: %d clients, %d s, windows of %d s, groups of ~%d, %.0f%% changes%n",
                 clients, seconds, window, groupSize, changes * 100);
-        System.out.printf(Locale.ROOT, "%6s %8s %6s %8s %8s %12s %8s %6s%n", "window", "calls", "errors", "p50 ms",
-                "p99 ms", "Describe p99", "RSS MB", "fds");
+        System.out.printf(Locale.ROOT, "%6s %8s %6s %8s %8s %12s %10s %7s %8s %6s%n", "window", "calls", "errors",
+                "p50 ms", "p99 ms", "Describe p99", "backend ms", "own ms", "RSS MB", "fds");
         Recorder recorder = new Recorder();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -316,8 +330,18 @@ public final class PluginSoak implements Callable<Integer> {
         if (rssGrowth > maxGrowth) {
             failures.add("RSS grew by " + Math.round(rssGrowth) + "% over the second half");
         }
-        if (p99Growth > maxGrowth) {
-            failures.add("p99 grew by " + Math.round(p99Growth) + "%");
+        // Some backends slow down as their own state grows (an emulator that keeps every terminated instance, a host
+        // running more machines): that is not the plugin degrading. Its own share of each call must not grow.
+        double ownGrowth = growth(first.ownMs(), last.ownMs());
+        System.out.printf(Locale.ROOT, "per call: backend %.2f ms -> %.2f ms, own %.2f ms -> %.2f ms (%+.0f%%)%n",
+                first.backendMs, last.backendMs, first.ownMs(), last.ownMs(), ownGrowth);
+        boolean ownSteady = ownGrowth <= maxGrowth || last.ownMs() - first.ownMs() < 1;
+        if (p99Growth > maxGrowth && !ownSteady) {
+            failures.add("p99 grew by " + Math.round(p99Growth) + "% and the plugin's own time per call by "
+                    + Math.round(ownGrowth) + "%");
+        } else if (p99Growth > maxGrowth) {
+            System.out.printf(Locale.ROOT, "note: p99 grew by %.0f%% with the backend's time per call; the plugin's "
+                    + "own time per call did not grow beyond %.0f%%%n", p99Growth, maxGrowth);
         }
         if (last.fds > first.fds + Math.max(8, first.fds / 5)) {
             failures.add("open descriptors grew from " + first.fds + " to " + last.fds);

@@ -43,7 +43,21 @@ final class LibvirtBackground implements AutoCloseable {
      * @throws RuntimeException the task's own failure, when it failed in time
      */
     boolean run(Runnable task) {
-        CompletableFuture<Void> done = CompletableFuture.runAsync(task, pool);
+        return await(CompletableFuture.runAsync(task, pool));
+    }
+
+    /** Starts the task here without waiting for it. */
+    CompletableFuture<Void> submit(Runnable task) {
+        return CompletableFuture.runAsync(task, pool);
+    }
+
+    /**
+     * Waits up to the patience for work started here (by this caller or an earlier one).
+     *
+     * @return true when it finished in time, false when it goes on in the background
+     * @throws RuntimeException the work's own failure, when it failed in time
+     */
+    boolean await(CompletableFuture<Void> done) {
         try {
             done.get(patience.toMillis(), TimeUnit.MILLISECONDS);
             return true;

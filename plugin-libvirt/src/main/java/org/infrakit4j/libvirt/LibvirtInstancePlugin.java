@@ -7,7 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -57,7 +59,8 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     private final Map<String, LibvirtMetadata> starting = new ConcurrentHashMap<>();
     /** Domains defined by a Provision still making their volumes: not described yet, so nobody destroys them. */
     private final Set<String> creating = ConcurrentHashMap.newKeySet();
-    private final Set<String> destroying = ConcurrentHashMap.newKeySet();
+    /** Removals under way, by domain name: a Destroy that overlaps one waits for that one, as its own caller does. */
+    private final Map<String, CompletableFuture<Void>> destroying = new ConcurrentHashMap<>();
     private final LibvirtBackground background;
 
     /**
@@ -176,7 +179,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     private void start(String name, List<LibvirtVolumeRef> made, long since) {
         synchronized (lifecycleLock(name)) {
             try {
-                if (!destroying.contains(name)) {
+                if (!destroying.containsKey(name)) {
                     libvirt.once(LibvirtOperation.DOMAIN_CREATE, name, c -> {
                         Domain d = LibvirtTeardown.lookup(c, name);
                         return d == null ? 0 : d.create();
@@ -223,20 +226,33 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     @Override
     public void destroy(InstanceId instance, DestroyContext context) {
         String name = instance.value();
-        if (!destroying.add(name)) {
-            return; // already being removed
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> removal = destroying.putIfAbsent(name, mine);
+        if (removal == null) {
+            removal = mine;
+            submitRemoval(name, context, mine);
         }
-        boolean done = false;
+        background.await(removal);
+    }
+
+    private void submitRemoval(String name, DestroyContext context, CompletableFuture<Void> mine) {
         try {
-            done = background.run(() -> {
-                synchronized (lifecycleLock(name)) {
-                    remove(name, context);
+            background.submit(() -> {
+                try {
+                    synchronized (lifecycleLock(name)) {
+                        remove(name, context);
+                    }
+                    destroying.remove(name, mine);
+                    mine.complete(null);
+                } catch (RuntimeException e) {
+                    destroying.remove(name, mine);
+                    mine.completeExceptionally(e);
                 }
             });
-        } finally {
-            if (done) {
-                destroying.remove(name);
-            }
+        } catch (RejectedExecutionException e) {
+            destroying.remove(name, mine);
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "the plugin is stopping: not destroying "
+                    + name);
         }
     }
 
@@ -265,8 +281,6 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
             LOG.atError().addKeyValue("instance", name).addKeyValue("error", e.getMessage())
                     .log("destroy failed; the domain is described again for a retry");
             throw e;
-        } finally {
-            destroying.remove(name);
         }
     }
 
@@ -281,9 +295,9 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                     if (creating.contains(name)) {
                         continue;
                     }
-                    LibvirtMetadata pending = destroying.contains(name) ? null : starting.get(name);
+                    LibvirtMetadata pending = destroying.containsKey(name) ? null : starting.get(name);
                     LibvirtMetadata meta = pending != null ? pending
-                            : destroying.contains(name) ? null : LibvirtDomainFacts.metadata(d, 0);
+                            : destroying.containsKey(name) ? null : LibvirtDomainFacts.metadata(d, 0);
                     if (meta == null || !Description.matches(meta.tags(), namespace)
                             || !Description.matches(meta.tags(), tags)) {
                         continue;

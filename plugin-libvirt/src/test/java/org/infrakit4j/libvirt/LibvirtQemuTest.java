@@ -178,6 +178,31 @@ class LibvirtQemuTest {
     }
 
     @Test
+    void aDestroyThatOverlapsAnotherReturnsOnlyOnceTheDomainIsGone() throws Exception {
+        // No guest OS answers the ACPI shutdown, so each removal waits out the 2 s stop timeout first.
+        InstanceId id = plugin.provision(Spec.of(props(",\"StopTimeoutSeconds\":2,\"Disks\":[{\"Kind\":\"new\","
+                + "\"SizeMiB\":1}]"), tags()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<List<String>>> destroys = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                destroys.add(pool.submit(() -> {
+                    plugin.destroy(id, DestroyContext.TERMINATE);
+                    return domains(); // what is left the moment this Destroy returned
+                }));
+                Thread.sleep(300);
+            }
+            for (java.util.concurrent.Future<List<String>> d : destroys) {
+                assertThat(d.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("domains when a Destroy returned")
+                        .isEmpty();
+            }
+            assertThat(volumes()).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void inactiveDomainsAreDescribedWithStateAndReasonAndCanBeDestroyed() throws Exception {
         InstanceId id = plugin.provision(Spec.of(props(""), tags()));
         assertThat(properties(id).path("Reason").asText()).isEqualTo("booted");

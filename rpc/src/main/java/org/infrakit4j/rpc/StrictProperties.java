@@ -180,9 +180,16 @@ public final class StrictProperties {
         if (!raw.isRecord() || !node.isObject()) {
             return;
         }
+        Map<String, String> given = new java.util.HashMap<>(); // by the component's JSON name (components are copies)
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> member = it.next();
             RecordComponent c = component(raw, member.getKey());
+            String earlier = c == null ? null : given.putIfAbsent(jsonName(c), member.getKey());
+            if (earlier != null) {
+                throw InstanceException.invalid(join(path, jsonName(c)), "is given twice, as "
+                        + InstanceException.quote(earlier) + " and " + InstanceException.quote(member.getKey())
+                        + " (names match case-insensitively)");
+            }
             if (c == null) {
                 TreeSet<String> known = new TreeSet<>();
                 for (RecordComponent k : raw.getRecordComponents()) {

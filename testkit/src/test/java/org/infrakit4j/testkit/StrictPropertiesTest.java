@@ -67,6 +67,10 @@ class StrictPropertiesTest {
         refused("{}", "Properties.Name: is required");
         refused("[1]", "Properties: must be an object, got an array");
         refused("{\"Name\":\"a\",\"Name\":\"b\"}", "Properties: is not valid JSON: Duplicate field 'Name'");
+        refused("{\"Name\":\"a\",\"name\":\"b\"}", "Properties.Name: is given twice, as \"Name\" and \"name\" "
+                + "(names match case-insensitively)");
+        refused("{\"Name\":\"a\",\"Main\":{\"Size\":1,\"SIZE\":2}}", "Properties.Main.Size: is given twice, as "
+                + "\"Size\" and \"SIZE\" (names match case-insensitively)");
     }
 
     @Test
