@@ -1,10 +1,6 @@
 package org.infrakit4j.aws;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
-import java.util.Map;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -12,70 +8,44 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.statistics.Statistics;
-import org.infrakit4j.rpc.InstancePluginClient;
-import org.infrakit4j.rpc.PluginMetrics;
-import org.infrakit4j.rpc.PluginServer;
-import org.infrakit4j.spi.ErrorCode;
-import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
-import org.infrakit4j.testkit.PluginHarness;
+import org.infrakit4j.testkit.ValidateFuzzHarness;
 
 /**
  * Validate under random and mutated Properties, sent through the real socket: every answer is success or an
  * invalid-properties error naming a field path, never another kind, and EC2 is never called.
  */
 class Ec2ValidateFuzzTest {
-    private static PluginMetrics metrics;
-    private static Ec2InstancePlugin plugin;
-    private static PluginHarness harness;
-    private static InstancePluginClient client;
+    private static ValidateFuzzHarness fuzz;
 
     @BeforeContainer
     static void serve() throws Exception {
-        metrics = new PluginMetrics(PluginHarness.NAME);
-        plugin = Ec2Emulator.plugin(Ec2Emulator.config(), metrics);
-        harness = PluginHarness.serve(Map.of("", plugin), PluginServer.Config.DEFAULT_MAX_BODY,
-                Duration.ofSeconds(30), metrics);
-        client = harness.client();
+        fuzz = ValidateFuzzHarness.serve("EC2", meter -> Ec2Emulator.plugin(Ec2Emulator.config(), meter));
     }
 
     @AfterContainer
     static void close() throws Exception {
-        if (harness != null) { // null when serving failed: that error is the one to report
-            harness.close();
-            plugin.close();
+        if (fuzz != null) { // null when serving failed: that error is the one to report
+            fuzz.close();
         }
-    }
-
-    private static void validateOnly(String properties) {
-        try {
-            client.validate(new RawJson(properties));
-            Statistics.collect("valid");
-        } catch (InstanceException e) {
-            assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-            assertThat(e.getMessage()).startsWith("invalid properties: Properties");
-            Statistics.collect("invalid properties");
-        }
-        assertThat(metrics.backendCalls()).as("EC2 calls made by Validate").isZero();
     }
 
     @Example
     void theValidPropertiesAreValid() {
         for (String valid : Ec2FuzzProperties.VALID) {
-            client.validate(new RawJson(valid));
+            fuzz.client().validate(new RawJson(valid));
         }
-        assertThat(metrics.backendCalls()).isZero();
+        fuzz.assertNoBackendCall();
     }
 
     @Property(tries = 400)
     void anyJsonIsValidOrInvalidPropertiesAndNeverReachesEc2(@ForAll("trees") JsonNode properties) {
-        validateOnly(properties.toString());
+        fuzz.validate(properties.toString());
     }
 
     @Property(tries = 600)
     void mutatedPropertiesAreValidOrInvalidAndNeverReachEc2(@ForAll("mutated") String properties) {
-        validateOnly(properties);
+        fuzz.validate(properties);
     }
 
     // Without jqwik's edge cases, which it mixes into every level of nested generators and which would crowd out

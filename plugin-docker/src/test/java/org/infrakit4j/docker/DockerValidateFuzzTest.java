@@ -9,7 +9,6 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.command.CreateContainerCmdImpl;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import net.jqwik.api.Arbitraries;
@@ -21,15 +20,9 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.statistics.Statistics;
-import org.infrakit4j.rpc.InstancePluginClient;
-import org.infrakit4j.rpc.PluginMetrics;
-import org.infrakit4j.rpc.PluginServer;
-import org.infrakit4j.spi.ErrorCode;
-import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
-import org.infrakit4j.testkit.PluginHarness;
+import org.infrakit4j.testkit.ValidateFuzzHarness;
 
 /**
  * Validate under random and mutated Properties, sent through the real socket to a plugin on the real engine: every
@@ -38,47 +31,30 @@ import org.infrakit4j.testkit.PluginHarness;
  */
 class DockerValidateFuzzTest {
     private static final ObjectMapper DOCKER_JAVA_JSON = DockerClientConfig.getDefaultObjectMapper();
-    private static PluginMetrics metrics;
-    private static long callsAtStart;
     private static Path dir;
-    private static DockerInstancePlugin plugin;
-    private static PluginHarness harness;
-    private static InstancePluginClient client;
+    private static ValidateFuzzHarness fuzz;
 
     @BeforeContainer
     static void serve() throws Exception {
-        metrics = new PluginMetrics(PluginHarness.NAME);
         dir = Files.createTempDirectory("ik4j-fuzz-");
-        plugin = DockerInstancePlugin.open(DockerEngine.Config.of(DockerTestBackend.host()),
-                Map.of("ik4j.namespace", "fuzz-" + DockerTestBackend.randomHex(4)), dir.resolve("labels.json"),
-                metrics);
-        callsAtStart = metrics.backendCalls(); // open() pings the engine once
-        harness = PluginHarness.serve(Map.of("", plugin), PluginServer.Config.DEFAULT_MAX_BODY,
-                Duration.ofSeconds(30), metrics);
-        client = harness.client();
+        fuzz = ValidateFuzzHarness.serve("engine", meter -> DockerInstancePlugin.open(
+                DockerEngine.Config.of(DockerTestBackend.host()),
+                Map.of("ik4j.namespace", "fuzz-" + DockerTestBackend.randomHex(4)), dir.resolve("labels.json"), meter));
     }
 
     @AfterContainer
     static void close() throws Exception {
-        if (harness != null) { // null when serving failed: that error is the one to report
-            harness.close();
-            plugin.close();
+        if (fuzz != null) { // null when serving failed: that error is the one to report
+            fuzz.close();
         }
         Files.deleteIfExists(dir.resolve("labels.json"));
         Files.deleteIfExists(dir);
     }
 
     private static void validateOnly(String properties) throws Exception {
-        try {
-            client.validate(new RawJson(properties));
-            Statistics.collect("valid");
+        if (fuzz.validate(properties)) {
             assertCreateRequestIsMadeOffline(properties);
-        } catch (InstanceException e) {
-            assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-            assertThat(e.getMessage()).startsWith("invalid properties: Properties");
-            Statistics.collect("invalid properties");
         }
-        assertThat(metrics.backendCalls() - callsAtStart).as("engine calls made by Validate").isZero();
     }
 
     /** What Provision does before its first engine call, and the JSON body docker-java would send. */
@@ -98,10 +74,10 @@ class DockerValidateFuzzTest {
     @Example
     void theValidPropertiesAreValid() throws Exception {
         for (String valid : DockerFuzzProperties.VALID) {
-            client.validate(new RawJson(valid));
+            fuzz.client().validate(new RawJson(valid));
             assertCreateRequestIsMadeOffline(valid);
         }
-        assertThat(metrics.backendCalls() - callsAtStart).isZero();
+        fuzz.assertNoBackendCall();
     }
 
     @Property(tries = 400)

@@ -1,9 +1,6 @@
 package org.infrakit4j.libvirt;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
 import java.util.Map;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -12,14 +9,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.statistics.Statistics;
-import org.infrakit4j.rpc.InstancePluginClient;
-import org.infrakit4j.rpc.PluginMetrics;
-import org.infrakit4j.rpc.PluginServer;
-import org.infrakit4j.spi.ErrorCode;
-import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
-import org.infrakit4j.testkit.PluginHarness;
+import org.infrakit4j.testkit.ValidateFuzzHarness;
 
 /**
  * Validate under random and mutated Properties, sent through the real socket to a plugin on the real libvirtd:
@@ -27,58 +18,39 @@ import org.infrakit4j.testkit.PluginHarness;
  * never called (not even connected to).
  */
 class LibvirtValidateFuzzTest {
-    /** The deepest JSON document the RPC layer reads; Properties sit two levels down in the envelope. */
-    private static PluginMetrics metrics;
     private static LibvirtInstancePlugin plugin;
-    private static PluginHarness harness;
-    private static InstancePluginClient client;
+    private static ValidateFuzzHarness fuzz;
 
     @BeforeContainer
     static void serve() throws Exception {
-        metrics = new PluginMetrics(PluginHarness.NAME);
-        plugin = new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(), LibvirtTestEnv.pool(), metrics);
-        harness = PluginHarness.serve(Map.of("", plugin), PluginServer.Config.DEFAULT_MAX_BODY,
-                Duration.ofSeconds(30), metrics);
-        client = harness.client();
+        fuzz = ValidateFuzzHarness.serve("libvirt", meter -> plugin = new LibvirtInstancePlugin(LibvirtTestEnv.uri(),
+                Map.of(), LibvirtTestEnv.pool(), meter));
     }
 
     @AfterContainer
     static void close() throws Exception {
-        if (harness != null) { // null when serving failed: that error is the one to report
-            harness.close();
-            plugin.close();
+        if (fuzz != null) { // null when serving failed: that error is the one to report
+            fuzz.close();
         }
-    }
-
-    private static void validateOnly(String properties) {
-        try {
-            client.validate(new RawJson(properties));
-            Statistics.collect("valid");
-        } catch (InstanceException e) {
-            assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-            assertThat(e.getMessage()).startsWith("invalid properties: Properties");
-            Statistics.collect("invalid properties");
-        }
-        assertThat(metrics.backendCalls()).as("libvirt calls made by Validate").isZero();
     }
 
     @Example
     void theValidPropertiesAreValid() {
         for (String valid : LibvirtFuzzProperties.VALID) {
-            client.validate(new RawJson(valid));
+            fuzz.client().validate(new RawJson(valid));
         }
-        client.validate(plugin.exampleProperties());
-        assertThat(metrics.backendCalls()).isZero();
+        fuzz.client().validate(plugin.exampleProperties());
+        fuzz.assertNoBackendCall();
     }
 
     @Property(tries = 400)
     void anyJsonIsValidOrInvalidPropertiesAndNeverReachesLibvirt(@ForAll("trees") JsonNode properties) {
-        validateOnly(properties.toString());
+        fuzz.validate(properties.toString());
     }
 
     @Property(tries = 600)
     void mutatedPropertiesAreValidOrInvalidAndNeverReachLibvirt(@ForAll("mutated") String properties) {
-        validateOnly(properties);
+        fuzz.validate(properties);
     }
 
     // Without jqwik's edge cases, which it mixes into every level of nested generators and which would crowd out
