@@ -1,8 +1,10 @@
 package org.infrakit4j.rpc;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -225,15 +227,23 @@ public final class InstancePluginClient implements InstancePlugin, AutoCloseable
     /** Sends one request and returns its {@code result}, or throws the error it carries. */
     private RawJson call(String method, GoJson.Writer params) {
         long id = ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
-        byte[] body = GoJson.toBytes(out -> {
-            out.writeStartObject();
-            out.writeStringField("jsonrpc", "2.0");
-            out.writeStringField("method", method);
-            out.writeFieldName("params");
-            params.write(out);
-            out.writeNumberField("id", id);
-            out.writeEndObject();
-        });
+        byte[] body;
+        try {
+            body = GoJson.toBytes(out -> {
+                out.writeStartObject();
+                out.writeStringField("jsonrpc", "2.0");
+                out.writeStringField("method", method);
+                out.writeFieldName("params");
+                params.write(out);
+                out.writeNumberField("id", id);
+                out.writeEndObject();
+            });
+        } catch (UncheckedIOException e) {
+            // Only raw values (Properties) can fail here: not JSON, or nested deeper than any plugin reads.
+            String why = e.getCause() instanceof JsonProcessingException j ? j.getOriginalMessage()
+                    : String.valueOf(e.getCause().getMessage());
+            throw InstanceException.invalid("", "cannot be sent: " + why);
+        }
         byte[] reply = post(body, method);
         try (JsonParser p = GoJson.FACTORY.createParser(reply)) {
             Values v = REPLY.read(nextToken(p), "reply");

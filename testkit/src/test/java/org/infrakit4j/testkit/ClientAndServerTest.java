@@ -87,6 +87,35 @@ class ClientAndServerTest {
     }
 
     @Test
+    void propertiesThatCannotGoOnTheWireAreRefusedBeforeAnyRequest() throws Exception {
+        Path socket = Files.createTempDirectory(Path.of("/tmp"), "ik4jc-").resolve("deep");
+        java.util.concurrent.atomic.AtomicInteger instanceCalls = new java.util.concurrent.atomic.AtomicInteger();
+        Server peer = cannedServer(socket, body -> {
+            if (body.contains("Handshake")) {
+                return "{\"jsonrpc\":\"2.0\",\"result\":{\"APIs\":[{\"Name\":\"Instance\",\"Version\":\"0.6.0\"}]},"
+                        + "\"id\":1}\n";
+            }
+            instanceCalls.incrementAndGet();
+            return "{\"jsonrpc\":\"2.0\",\"result\":{\"Type\":\"\",\"OK\":true},\"id\":1}\n";
+        });
+        try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(5))) {
+            RawJson deep = new RawJson("[".repeat(300) + "]".repeat(300));
+            assertThatThrownBy(() -> client.validate(deep)).isInstanceOfSatisfying(InstanceException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
+                assertThat(e.getMessage()).startsWith("invalid properties: Properties: cannot be sent: ")
+                        .contains("nesting depth");
+            });
+            assertThatThrownBy(() -> client.provision(Spec.of(new RawJson("{\"a\":"), Map.of())))
+                    .hasMessageStartingWith("invalid properties: Properties: cannot be sent: ");
+            assertThat(instanceCalls).hasValue(0);
+            client.validate(new RawJson("[[1]]"));
+            assertThat(instanceCalls).hasValue(1);
+        } finally {
+            peer.stop();
+        }
+    }
+
+    @Test
     void aNullResultIsAnError() throws Exception {
         Path socket = Files.createTempDirectory(Path.of("/tmp"), "ik4jc-").resolve("null");
         Server peer = cannedServer(socket, body -> body.contains("Handshake")
