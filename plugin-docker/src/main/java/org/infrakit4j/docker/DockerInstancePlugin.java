@@ -14,6 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.spi.BackendMeter;
@@ -41,6 +47,14 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private static final Logger LOG = LoggerFactory.getLogger(DockerInstancePlugin.class);
 
     private static final Duration HEALTH_DEADLINE = Duration.ofMillis(800);
+    /**
+     * How long Provision waits for the container's set-up (Init copied, networks connected, started): InfraKit's Go
+     * client of this era gives a whole call 1 s, and a start under load can take longer.
+     */
+    static final Duration START_PATIENCE = Duration.ofMillis(500);
+    private static final int SET_UP_THREADS = 8;
+    private final Duration patience;
+    private final ExecutorService setUps;
     private final DockerEngine engine;
     private final DockerClient docker;
     private final DockerLabels labels;
@@ -49,7 +63,14 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     /** Label and Destroy of one container are serialized so a Label never outlives its container's Destroy. */
     private final DockerInstanceLocks locks = new DockerInstanceLocks();
 
-    private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store) {
+    private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store,
+                                 Duration patience) {
+        this.patience = patience;
+        this.setUps = Executors.newFixedThreadPool(SET_UP_THREADS, r -> {
+            Thread t = new Thread(r, "ik4j-docker-start");
+            t.setDaemon(true);
+            return t;
+        });
         this.engine = engine;
         this.docker = engine.client();
         this.labels = labels;
@@ -66,6 +87,17 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     /** As {@link #open(DockerEngine.Config, Map, Path)}, reporting every engine call to {@code meter}. */
     static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
                                      Path labelStore, BackendMeter meter) throws IOException {
+        return open(engine, namespace, labelStore, meter, START_PATIENCE);
+    }
+
+    /**
+     * As {@link #open(DockerEngine.Config, Map, Path, BackendMeter)}.
+     *
+     * @param patience how long Provision waits for the container's start before answering with its ID and leaving
+     *     the start to finish on its own
+     */
+    static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
+                                     Path labelStore, BackendMeter meter, Duration patience) throws IOException {
         DockerLabels labels = new DockerLabels(namespace);
         DockerLabelStore store = DockerLabelStore.open(labelStore);
         DockerEngine connected = DockerEngine.connect(engine, meter);
@@ -73,7 +105,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             LOG.atWarn().addKeyValue("engine", engine.host())
                     .log("docker engine not answering yet; calls fail until it is");
         }
-        return new DockerInstancePlugin(connected, labels, store);
+        return new DockerInstancePlugin(connected, labels, store, patience);
     }
 
     /** One /_ping, given at most 0.8 s: the server answers /healthz within a second. */
@@ -115,6 +147,19 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             return existingPet(c.name().get(), spec);
         }
         String id = created.get();
+        // The container exists and is labelled as ours, so Describe reports it from here on. Its set-up finishes
+        // on its own if it takes longer than the patience; if it then fails, the container is removed.
+        boolean started = awaitSetUp(id, CompletableFuture.runAsync(() -> locks.run(id, () -> setUp(id, c)),
+                setUps));
+        LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", id)
+                .addKeyValue("logicalId", c.name().orElse("")).addKeyValue("image", p.image())
+                .addKeyValue("started", started).addKeyValue("ms", (System.nanoTime() - start) / 1_000_000)
+                .log("provisioned");
+        return new InstanceId(id);
+    }
+
+    /** Copies Init in, connects the networks and starts the container; on failure, removes it. */
+    private void setUp(String id, DockerContainerSpec c) {
         try {
             if (c.hasInit()) {
                 engine.run(Operation.PUT_CONTAINER_ARCHIVE, "copy Init into container " + id,
@@ -130,10 +175,30 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             removeHalfMade(id, e);
             throw e;
         }
-        LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", id)
-                .addKeyValue("logicalId", c.name().orElse("")).addKeyValue("image", p.image())
-                .addKeyValue("ms", (System.nanoTime() - start) / 1_000_000).log("provisioned");
-        return new InstanceId(id);
+    }
+
+    /** True when the set-up finished within the patience; its failure within the patience is the call's. */
+    private boolean awaitSetUp(String id, CompletableFuture<Void> setUp) {
+        try {
+            setUp.get(patience.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            setUp.whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    LOG.atDebug().addKeyValue("instance", id).log("started after Provision answered");
+                }
+            });
+            return false;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new InstanceException(ErrorCode.INTERNAL, "setting up container " + id + ": " + e.getCause(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The create call: the container ID, or empty when the pet's name is taken. */
@@ -190,10 +255,17 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             return;
         }
         try {
-            engine.run(Operation.CONTAINER_DELETE, "remove container " + id,
-                    () -> docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec());
+            boolean removed = engine.call(Operation.CONTAINER_DELETE, "remove container " + id, () -> {
+                try {
+                    docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+                    return true;
+                } catch (NotFoundException e) {
+                    return false; // a Destroy came first
+                }
+            });
             LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", cause.getMessage())
-                    .log("provision failed after create; container removed");
+                    .log(removed ? "provision failed after create; container removed"
+                            : "provision failed after create; container already destroyed");
         } catch (RuntimeException e) {
             // Still labelled as ours, so Describe reports it and the group destroys it: not orphaned.
             LOG.atError().addKeyValue("instance", id).addKeyValue("error", e.getMessage())
@@ -279,6 +351,15 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     @Override
     public void close() throws IOException {
+        setUps.shutdown();
+        try {
+            if (!setUps.awaitTermination(engine.timeout().toSeconds() + 1, TimeUnit.SECONDS)) {
+                LOG.atWarn().addKeyValue("tasks", setUps.shutdownNow().size())
+                        .log("stopped with container starts unfinished; Describe still reports those containers");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         engine.close();
     }
 }

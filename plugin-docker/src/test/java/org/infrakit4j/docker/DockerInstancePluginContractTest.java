@@ -49,8 +49,9 @@ class DockerInstancePluginContractTest extends InstancePluginContract {
 
     @Override
     protected InstancePlugin createPlugin(BackendMeter meter) throws Exception {
+        // Waits for every start, so the docker-specific checks below see the container running.
         return DockerInstancePlugin.open(DockerEngine.Config.of(DockerTestBackend.host()), NAMESPACE,
-                dir.resolve("instance-docker.labels.json"), meter);
+                dir.resolve("instance-docker.labels.json"), meter, java.time.Duration.ofMinutes(2));
     }
 
     @Override

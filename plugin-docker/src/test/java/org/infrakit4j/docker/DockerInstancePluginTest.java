@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.infrakit4j.spi.Attachment;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
@@ -67,9 +68,16 @@ class DockerInstancePluginTest {
         }
     }
 
+    /** Serves a plugin that waits for every start, so each Provision's outcome is final when it returns. */
     private InstancePlugin serve(DockerEngine.Config engine, Map<String, String> namespace, Path store)
             throws Exception {
-        DockerInstancePlugin backend = DockerInstancePlugin.open(engine, namespace, store);
+        return serve(engine, namespace, store, Duration.ofMinutes(2));
+    }
+
+    private InstancePlugin serve(DockerEngine.Config engine, Map<String, String> namespace, Path store,
+            Duration patience) throws Exception {
+        DockerInstancePlugin backend = DockerInstancePlugin.open(engine, namespace, store, BackendMeter.NONE,
+                patience);
         PluginHarness harness = PluginHarness.serve(backend, Duration.ofSeconds(60));
         lastHarness = harness;
         toClose.add(backend);
@@ -233,6 +241,26 @@ class DockerInstancePluginTest {
                 .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
                         "invalid properties: Attachments[0].Type: unsupported type \"ebs\" (volume or network)"));
         assertThat(DockerTestBackend.containersLabelled(docker, runTag)).isEmpty();
+    }
+
+    @Test
+    void provisionAnswersOnceTheContainerExistsAndAStartThatFailsLaterRemovesIt() throws Exception {
+        InstancePlugin impatient = serve(DockerEngine.Config.of(DockerTestBackend.host()), NAMESPACE,
+                dir.resolve("impatient.json"), Duration.ZERO);
+        InstanceId good = impatient.provision(Spec.of(new RawJson(properties("")), tags("k", "good")));
+        assertThat(impatient.describeInstances(tags("k", "good"), false)).extracting(Description::id)
+                .as("described from the moment Provision answers").containsExactly(good);
+        DockerTestBackend.await(Duration.ofSeconds(30), "the container running",
+                () -> docker.inspectContainerCmd(good.value()).exec().getState().getRunning());
+
+        InstanceId bad = impatient.provision(Spec.of(new RawJson("{\"Image\":\"" + DockerTestBackend.image()
+                + "\",\"Pull\":\"never\",\"Init\":false,\"Cmd\":[\"/no/such/command\"],\"NetworkMode\":\"none\"}"),
+                tags("k", "bad")));
+        assertThat(bad.value()).matches("[0-9a-f]{64}");
+        DockerTestBackend.await(Duration.ofSeconds(30), "the container that failed to start removed",
+                () -> impatient.describeInstances(tags("k", "bad"), false).isEmpty());
+        assertThat(DockerTestBackend.containersLabelled(docker, runTag)).extracting(c -> c.getId())
+                .containsExactly(good.value());
     }
 
     @Test
