@@ -15,9 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.infrakit4j.docker.DockerEngine.Operation;
@@ -48,13 +50,17 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     private static final Duration HEALTH_DEADLINE = Duration.ofMillis(800);
     /**
-     * How long Provision waits for the container's set-up (Init copied, networks connected, started): InfraKit's Go
-     * client of this era gives a whole call 1 s, and a start under load can take longer.
+     * How long Provision waits for the container's set-up (Init copied, networks connected, started) and Destroy for
+     * its stop and removal: InfraKit's Go client of this era gives a whole call 1 s, and under load a start or a stop
+     * alone can take longer.
      */
-    static final Duration START_PATIENCE = Duration.ofMillis(500);
+    static final Duration PATIENCE = Duration.ofMillis(500);
     private static final int SET_UP_THREADS = 8;
     private final Duration patience;
+    /** Container set-ups after create, and removals: the slow engine work a call waits for only so long. */
     private final ExecutorService setUps;
+    /** Removals under way, by container ID: left out of Describe; a Destroy that overlaps one waits for it. */
+    private final Map<String, CompletableFuture<Void>> destroying = new ConcurrentHashMap<>();
     private final DockerEngine engine;
     private final DockerClient docker;
     private final DockerLabels labels;
@@ -87,14 +93,14 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     /** As {@link #open(DockerEngine.Config, Map, Path)}, reporting every engine call to {@code meter}. */
     static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
                                      Path labelStore, BackendMeter meter) throws IOException {
-        return open(engine, namespace, labelStore, meter, START_PATIENCE);
+        return open(engine, namespace, labelStore, meter, PATIENCE);
     }
 
     /**
      * As {@link #open(DockerEngine.Config, Map, Path, BackendMeter)}.
      *
-     * @param patience how long Provision waits for the container's start before answering with its ID and leaving
-     *     the start to finish on its own
+     * @param patience how long Provision waits for the container's start, and Destroy for its removal, before
+     *     answering and leaving that work to finish on its own
      */
     static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
                                      Path labelStore, BackendMeter meter, Duration patience) throws IOException {
@@ -293,11 +299,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     @Override
     public void destroy(InstanceId instance, DestroyContext context) {
         String id = instance.value();
-        locks.run(id, () -> {
+        CompletableFuture<Void> removal = destroying.get(id);
+        if (removal == null) {
+            // Checked here, so an engine that does not answer fails the call and a foreign container is refused.
             Optional<InspectContainerResponse> found = engine.inspectContainer(id);
             if (found.isEmpty()) {
                 LOG.atDebug().addKeyValue("instance", id).log("destroy: no such container, nothing to do");
-                forget(id);
+                locks.run(id, () -> forget(id));
                 return;
             }
             Map<String, String> have = found.get().getConfig().getLabels();
@@ -306,12 +314,60 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                         ? " belongs to another namespace" : " is not managed by this plugin (no label "
                         + DockerLabels.MANAGED + ")") + "; refusing to destroy it");
             }
-            LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
-                    .addKeyValue("reason", context.reason()).log("destroying");
-            int grace = DockerLabels.stopTimeout(have).orElse(10);
-            engine.stopAndRemove(id, grace);
-            forget(id);
-        });
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            removal = destroying.putIfAbsent(id, mine);
+            if (removal == null) {
+                removal = mine;
+                LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
+                        .addKeyValue("reason", context.reason()).log("destroying");
+                startRemoval(id, DockerLabels.stopTimeout(have).orElse(10), mine);
+            }
+        }
+        awaitRemoval(id, removal);
+    }
+
+    /**
+     * Stops and removes the container on the set-up pool, under its lock (after any set-up of it). While that runs
+     * the container is left out of Describe; if it fails, the container is described again for a retry.
+     */
+    private void startRemoval(String id, int grace, CompletableFuture<Void> done) {
+        try {
+            setUps.execute(() -> {
+                try {
+                    locks.run(id, () -> {
+                        engine.stopAndRemove(id, grace);
+                        forget(id);
+                    });
+                    destroying.remove(id, done);
+                    done.complete(null);
+                } catch (RuntimeException e) {
+                    destroying.remove(id, done);
+                    done.completeExceptionally(e);
+                    LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", e.getMessage())
+                            .log("destroy failed; the container is described again for a retry");
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            destroying.remove(id, done);
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "the plugin is stopping: not destroying " + id);
+        }
+    }
+
+    /** Waits up to the patience for a removal; its failure within that time is the call's. */
+    private void awaitRemoval(String id, CompletableFuture<Void> removal) {
+        try {
+            removal.get(patience.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            LOG.atDebug().addKeyValue("instance", id).log("destroy answered; removal goes on");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new InstanceException(ErrorCode.INTERNAL, "destroying container " + id + ": " + e.getCause(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void forget(String id) {
@@ -331,6 +387,9 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                         .withLabelFilter(labels.engineFilter(tags, store.overlaidKeys())).exec());
         List<Description> out = new ArrayList<>();
         for (Container c : containers) {
+            if (destroying.containsKey(c.getId())) {
+                continue; // Destroy has answered for it
+            }
             Map<String, String> overlay = overlays.getOrDefault(c.getId(), Map.of());
             if (!Description.matches(DockerLabels.view(c.getLabels(), overlay), tags)) {
                 continue;

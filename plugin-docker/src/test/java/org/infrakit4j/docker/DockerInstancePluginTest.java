@@ -244,7 +244,7 @@ class DockerInstancePluginTest {
     }
 
     @Test
-    void provisionAnswersOnceTheContainerExistsAndAStartThatFailsLaterRemovesIt() throws Exception {
+    void provisionAndDestroyAnswerFirstAndTheEngineWorkFinishesAfter() throws Exception {
         InstancePlugin impatient = serve(DockerEngine.Config.of(DockerTestBackend.host()), NAMESPACE,
                 dir.resolve("impatient.json"), Duration.ZERO);
         InstanceId good = impatient.provision(Spec.of(new RawJson(properties("")), tags("k", "good")));
@@ -261,6 +261,13 @@ class DockerInstancePluginTest {
                 () -> impatient.describeInstances(tags("k", "bad"), false).isEmpty());
         assertThat(DockerTestBackend.containersLabelled(docker, runTag)).extracting(c -> c.getId())
                 .containsExactly(good.value());
+
+        impatient.destroy(good, DestroyContext.TERMINATE); // answers at once; stop and removal go on
+        assertThat(impatient.describeInstances(tags("k", "good"), false)).as("not described once Destroy answered")
+                .isEmpty();
+        impatient.destroy(good, DestroyContext.TERMINATE); // the same removal, or nothing left: fine either way
+        DockerTestBackend.await(Duration.ofSeconds(60), "the destroyed container removed from the engine",
+                () -> DockerTestBackend.containersLabelled(docker, runTag).isEmpty());
     }
 
     @Test

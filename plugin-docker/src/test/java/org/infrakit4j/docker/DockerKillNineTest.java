@@ -80,7 +80,11 @@ class DockerKillNineTest {
                 for (Description d : described) {
                     client.destroy(d.id(), DestroyContext.TERMINATE);
                 }
-                assertThat(DockerTestBackend.containersLabelled(docker, NAMESPACE)).as("orphans").isEmpty();
+                assertThat(client.describeInstances(Map.of("kill", "test"), false)).as("described after Destroy")
+                        .isEmpty();
+                // Destroy answers within 0.5 s and the removal may go on a little longer.
+                DockerTestBackend.await(Duration.ofSeconds(60), "no container of the test left in the engine",
+                        () -> DockerTestBackend.containersLabelled(docker, NAMESPACE).isEmpty());
             }
         } finally {
             for (Container c : DockerTestBackend.containersLabelled(docker, NAMESPACE)) {
