@@ -155,8 +155,11 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         String id = created.get();
         // The container exists and is labelled as ours, so Describe reports it from here on. Its set-up finishes
         // on its own if it takes longer than the patience; if it then fails, the container is removed.
-        boolean started = awaitSetUp(id, CompletableFuture.runAsync(() -> locks.run(id, () -> setUp(id, c)),
-                setUps));
+        CompletableFuture<Void> setUp = CompletableFuture.runAsync(() -> locks.run(id, () -> setUp(id, c)), setUps);
+        boolean started = await(setUp, "setting up container " + id);
+        if (!started) {
+            setUp.thenRun(() -> LOG.atDebug().addKeyValue("instance", id).log("started after Provision answered"));
+        }
         LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", id)
                 .addKeyValue("logicalId", c.name().orElse("")).addKeyValue("image", p.image())
                 .addKeyValue("started", started).addKeyValue("ms", (System.nanoTime() - start) / 1_000_000)
@@ -183,24 +186,21 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         }
     }
 
-    /** True when the set-up finished within the patience; its failure within the patience is the call's. */
-    private boolean awaitSetUp(String id, CompletableFuture<Void> setUp) {
+    /**
+     * Waits up to the patience for engine work started for a call: true when it finished in time, false when it goes
+     * on by itself; its failure within that time is the call's.
+     */
+    private boolean await(CompletableFuture<Void> work, String what) {
         try {
-            setUp.get(patience.toNanos(), TimeUnit.NANOSECONDS);
+            work.get(patience.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
-            setUp.whenComplete((ok, failure) -> {
-                if (failure == null) {
-                    LOG.atDebug().addKeyValue("instance", id).log("started after Provision answered");
-                }
-            });
             return false;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            throw new InstanceException(ErrorCode.INTERNAL, "setting up container " + id + ": " + e.getCause(),
-                    e.getCause());
+            throw new InstanceException(ErrorCode.INTERNAL, what + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -323,7 +323,9 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                 startRemoval(id, DockerLabels.stopTimeout(have).orElse(10), mine);
             }
         }
-        awaitRemoval(id, removal);
+        if (!await(removal, "destroying container " + id)) {
+            LOG.atDebug().addKeyValue("instance", id).log("destroy answered; removal goes on");
+        }
     }
 
     /**
@@ -350,23 +352,6 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         } catch (RejectedExecutionException e) {
             destroying.remove(id, done);
             throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "the plugin is stopping: not destroying " + id);
-        }
-    }
-
-    /** Waits up to the patience for a removal; its failure within that time is the call's. */
-    private void awaitRemoval(String id, CompletableFuture<Void> removal) {
-        try {
-            removal.get(patience.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            LOG.atDebug().addKeyValue("instance", id).log("destroy answered; removal goes on");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new InstanceException(ErrorCode.INTERNAL, "destroying container " + id + ": " + e.getCause(),
-                    e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -200,6 +200,7 @@ class DockerOutageTest {
                     .containsExactlyInAnyOrderElementsOf(before);
             List<Description> left = client.describeInstances(Map.of(), false);
             int retried = 0;
+            List<String> stuck = new ArrayList<>();
             try (DockerClient docker = DockerTestBackend.client(host)) {
                 Set<String> inEngine = DockerTestBackend.containersLabelled(docker, namespace).stream()
                         .map(c -> c.getId()).collect(Collectors.toSet());
@@ -210,11 +211,31 @@ class DockerOutageTest {
                 }
                 // A retried Destroy succeeds while the engine is still removing: such a container goes shortly.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                List<Container> orphans = DockerTestBackend.containersLabelled(docker, namespace);
+                List<Container> orphans = new ArrayList<>(DockerTestBackend.containersLabelled(docker, namespace));
                 while (!orphans.isEmpty() && System.nanoTime() < deadline) {
                     Thread.sleep(100);
-                    orphans = DockerTestBackend.containersLabelled(docker, namespace);
+                    orphans = new ArrayList<>(DockerTestBackend.containersLabelled(docker, namespace));
                 }
+                // A container the engine was starting when it stopped can keep its overlay mounted, and the engine
+                // then fails every removal of it ("failed to remove root filesystem ... device or resource busy").
+                // That is the engine's fault, not an orphan, as long as the plugin still describes the container
+                // (so the group keeps trying to destroy it).
+                for (Container c : List.copyOf(orphans)) {
+                    if (!engine.logLines(c.getId()).stream().anyMatch(l -> l.contains("failed to remove root "
+                            + "filesystem"))) {
+                        continue;
+                    }
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (client.describeInstances(Map.of(), false).stream()
+                            .noneMatch(d -> d.id().value().equals(c.getId())) && System.nanoTime() < until) {
+                        Thread.sleep(100);
+                    }
+                    if (client.describeInstances(Map.of(), false).stream()
+                            .anyMatch(d -> d.id().value().equals(c.getId()))) {
+                        stuck.add(c.getId());
+                    }
+                }
+                orphans.removeIf(c -> stuck.contains(c.getId()));
                 List<String> why = new ArrayList<>();
                 for (Container c : orphans) {
                     why.add(c.getId() + " " + c.getState() + " " + c.getStatus() + " " + c.getLabels());
@@ -267,7 +288,8 @@ class DockerOutageTest {
                     + "answering again -> /healthz ok %d ms later, provision+describe+destroy done %d ms after. RSS "
                     + "%d MiB before, %d frozen, %d stopped, %d after recovery; threads %.0f/%.0f/%.0f/%.0f, open fds "
                     + "%.0f/%.0f/%.0f/%.0f. The same process throughout; the %d containers made before are all "
-                    + "described after; all %d the engine held destroyed (%d retried), 0 orphans%n",
+                    + "described after; all %d the engine held destroyed (%d retried), 0 orphans; %d the engine could "
+                    + "not remove (overlay still mounted after it stopped mid-start; still described)%n",
                     CLIENTS, CALL_TIMEOUT.toMillis(), GRACE.toSeconds(),
                     frozen.seconds(), frozen.calls(load).size(), failed(frozen.calls(load)),
                     CALL_TIMEOUT.toSeconds(), frozen.slowest(load), frozen.probes(), frozen.maxHealthMillis(),
@@ -281,7 +303,7 @@ class DockerOutageTest {
                     metricsStopped.get("jvm_threads_live"), metricsAfter.get("jvm_threads_live"),
                     metricsBefore.get("process_open_fds"), metricsFrozen.get("process_open_fds"),
                     metricsStopped.get("process_open_fds"), metricsAfter.get("process_open_fds"),
-                    before.size() + CLIENTS, left.size(), retried);
+                    before.size() + CLIENTS, left.size() - stuck.size(), retried, stuck.size());
         }
     }
 
