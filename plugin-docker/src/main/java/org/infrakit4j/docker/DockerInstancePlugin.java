@@ -16,14 +16,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.rpc.Patience;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -156,7 +155,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         // The container exists and is labelled as ours, so Describe reports it from here on. Its set-up finishes
         // on its own if it takes longer than the patience; if it then fails, the container is removed.
         CompletableFuture<Void> setUp = CompletableFuture.runAsync(() -> locks.run(id, () -> setUp(id, c)), setUps);
-        boolean started = await(setUp, "setting up container " + id);
+        boolean started = Patience.await(setUp, patience, "setting up container " + id);
         if (!started) {
             setUp.thenRun(() -> LOG.atDebug().addKeyValue("instance", id).log("started after Provision answered"));
         }
@@ -183,27 +182,6 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         } catch (RuntimeException e) {
             removeHalfMade(id, e);
             throw e;
-        }
-    }
-
-    /**
-     * Waits up to the patience for engine work started for a call: true when it finished in time, false when it goes
-     * on by itself; its failure within that time is the call's.
-     */
-    private boolean await(CompletableFuture<Void> work, String what) {
-        try {
-            work.get(patience.toNanos(), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new InstanceException(ErrorCode.INTERNAL, what + ": " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 
@@ -323,7 +301,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                 startRemoval(id, DockerLabels.stopTimeout(have).orElse(10), mine);
             }
         }
-        if (!await(removal, "destroying container " + id)) {
+        if (!Patience.await(removal, patience, "destroying container " + id)) {
             LOG.atDebug().addKeyValue("instance", id).log("destroy answered; removal goes on");
         }
     }

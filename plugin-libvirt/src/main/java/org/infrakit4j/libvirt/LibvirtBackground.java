@@ -2,14 +2,11 @@ package org.infrakit4j.libvirt;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.infrakit4j.spi.ErrorCode;
-import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.rpc.Patience;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,20 +55,7 @@ final class LibvirtBackground implements AutoCloseable {
      * @throws RuntimeException the work's own failure, when it failed in time
      */
     boolean await(CompletableFuture<Void> done) {
-        try {
-            done.get(patience.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new InstanceException(ErrorCode.INTERNAL, String.valueOf(e.getCause()), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return Patience.await(done, patience, "libvirt work");
     }
 
     /** Lets queued work finish for a while: what is left stays in libvirt, described, for a later Destroy. */
