@@ -149,13 +149,16 @@ final class FileInstanceStore implements AutoCloseable {
             }
         }
         if (!segments.isEmpty()) {
+            boolean triedFileSystemSync = fsSync.available();
             try {
                 flushFiles();
             } catch (IOException e) {
-                if (fsSync.available()) {
+                // Only a failed file-system sync earns one replay with an fsync per file; a flush that fails
+                // that way too is the error (retrying it again would recurse until the stack overflowed).
+                if (!triedFileSystemSync || fsSync.available()) {
                     throw e;
                 }
-                recover(); // again, with an fsync per file
+                recover();
                 return;
             }
             for (Path segment : segments) {

@@ -1,10 +1,13 @@
 package org.infrakit4j.file;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.rpc.IoProblem;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginLauncher;
 import org.infrakit4j.spi.BackendMeter;
@@ -41,10 +44,15 @@ public final class FileMain implements Callable<Integer> {
 
     Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
         Path where = dir != null ? dir : defaultDir(System.getenv());
+        String flag = dir != null ? "--dir " + where : "the instance directory " + where;
+        if (Files.exists(where) && !Files.isDirectory(where)) {
+            throw new PluginLauncher.StartupException(flag + " is a file, not a directory");
+        }
         try {
             return Map.of("", FileInstancePlugin.open(where, meter));
         } catch (IOException e) {
-            throw new PluginLauncher.StartupException(e.getMessage(), e);
+            throw new PluginLauncher.StartupException(e instanceof FileSystemException
+                    ? "cannot use " + flag + ": " + IoProblem.describe(e) : e.getMessage(), e);
         }
     }
 

@@ -283,4 +283,55 @@ class FileMainProcessTest {
         assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_USAGE);
         assertThat(output(0)).contains("Unknown option: '--no-such-flag'");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "--log-level|loud|Invalid value for option '--log-level'",
+        "--stop-timeout|-1|--stop-timeout must be 0 or more seconds, not -1",
+        "--max-body|-5|--max-body must be a positive number of bytes, not -5",
+        "--max-connections|0|--max-connections must be at least 1, not 0",
+        "--name|..|--name .. is not a plain file name"})
+    void aBadFlagValueIsAUsageErrorBeforeAnythingIsTouched(String flag, String value, String message)
+            throws Exception {
+        Process p = start(flag, value, "--dir", home.resolve("files").toString());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_USAGE);
+        assertThat(output(0)).contains(message);
+        assertThat(home.resolve("plugins")).doesNotExist();
+        assertThat(home.resolve("files")).doesNotExist();
+    }
+
+    @Test
+    void aDirThatIsAFileIsSaidInWords() throws Exception {
+        Path file = Files.writeString(home.resolve("x"), "not a directory");
+        Process p = start("--dir", file.toString());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(output(0)).contains("error: --dir " + file + " is a file, not a directory")
+                .doesNotContain("Exception");
+        assertThat(Files.readString(file)).isEqualTo("not a directory");
+    }
+
+    @Test
+    void aPluginsDirThatIsAFileIsSaidInWords() throws Exception {
+        Path file = Files.writeString(home.resolve("plugins"), "");
+        Process p = start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(output(0)).contains("the plugins directory " + file + " is a file, not a directory")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void anExistingSharedPluginsDirKeepsItsModeAndIsReportedWhileTheSocketStaysOwnerOnly() throws Exception {
+        Path plugins = Files.createDirectories(home.resolve("plugins"));
+        Files.setPosixFilePermissions(plugins, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+        Process p = start();
+        awaitSocket(plugins.resolve("instance-file"), p);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(plugins)))
+                .isEqualTo("rwxr-x---");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(plugins.resolve("instance-file")))).isEqualTo("rw-------");
+        assertThat(output(0)).contains("the plugins directory " + plugins + " is rwxr-x---");
+    }
 }

@@ -272,6 +272,7 @@ public final class InstancePluginClient implements InstancePlugin, AutoCloseable
     }
 
     private byte[] post(byte[] body, String method) {
+        long start = System.nanoTime();
         try {
             ContentResponse response = http.newRequest(uri)
                     .transport(transport)
@@ -282,20 +283,40 @@ public final class InstancePluginClient implements InstancePlugin, AutoCloseable
                     .send();
             return response.getContent();
         } catch (TimeoutException e) {
-            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "no reply from plugin at " + address
-                    + " to " + method + " within " + timeout.toMillis() + " ms");
+            throw timedOut(e, method, start);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof TimeoutException) {
-                throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "no reply from plugin at " + address
-                        + " to " + method + " within " + timeout.toMillis() + " ms");
+            if (cause instanceof TimeoutException t) {
+                throw timedOut(t, method, start);
             }
+            String why = cause.getMessage() == null ? "the connection failed" : cause.getMessage();
             throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "plugin at " + address
-                    + " is not reachable: " + cause, cause);
+                    + " is not reachable: " + why, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "interrupted calling " + address);
         }
+    }
+
+    /**
+     * Names the timeout that fired: the call's own, the connect timeout, or the idle timeout of a connection that
+     * went silent (which fires first when it is the shorter, and used to be reported as the call's).
+     */
+    private InstanceException timedOut(TimeoutException e, String method, long startNanos) {
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        String what;
+        if (m.contains("idle")) {
+            what = "no reply from plugin at " + address + " to " + method + ": the connection was silent for "
+                    + http.getIdleTimeout() + " ms (idle timeout), " + waited + " ms into the call";
+        } else if (m.contains("connect")) {
+            what = "could not connect to plugin at " + address + " within " + http.getConnectTimeout()
+                    + " ms (connect timeout)";
+        } else {
+            what = "no reply from plugin at " + address + " to " + method + " within " + timeout.toMillis()
+                    + " ms (call timeout)";
+        }
+        return new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, what);
     }
 
     private static JsonParser parser(RawJson json) throws IOException {

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -70,10 +73,38 @@ public final class PluginDirectory {
         return slash < 0 ? "" : name.substring(slash + 1);
     }
 
-    /** Creates the directory if needed and makes it 0700, so only its owner reaches the sockets. */
-    public void ensureExists() throws IOException {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    /**
+     * Creates the directory 0700 when it is missing. An existing directory keeps its mode: it may be shared on
+     * purpose (a group that runs plugins together), and the socket is 0600 whatever its directory.
+     *
+     * @return a warning to log when the directory is group- or world-accessible, else empty
+     * @throws IOException with a message in words when the path is not a usable directory
+     */
+    public Optional<String> ensureExists() throws IOException {
+        if (!Files.exists(dir)) {
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            } catch (IOException e) {
+                throw new IOException("cannot create the plugins directory " + dir + ": " + IoProblem.describe(e), e);
+            }
+            return Optional.empty();
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("the plugins directory " + dir + " is a file, not a directory");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IOException("cannot write the plugins directory " + dir + ": permission denied");
+        }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+        mode.removeAll(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE));
+        if (mode.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("the plugins directory " + dir + " is " + PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir)) + ": others can see the plugin names there (the sockets "
+                + "themselves are owner-only, 0600); make it 0700 unless it is shared on purpose");
     }
 
     /**
@@ -88,10 +119,52 @@ public final class PluginDirectory {
         if (!isSocket(socket)) {
             throw new IOException(socket + " exists and is not a socket; refusing to replace it");
         }
-        if (isLive(socket)) {
-            throw new IOException("another plugin is already serving " + socket + owner(socket));
+        switch (probe(socket)) {
+            case LIVE -> throw new IOException("another plugin is already serving " + socket + owner(socket));
+            case STALE -> Files.deleteIfExists(socket);
+            case UNKNOWN -> throw new IOException("cannot tell whether a plugin is serving " + socket
+                    + " (connecting to it failed: " + probeProblem(socket) + "); not replacing it");
         }
-        Files.deleteIfExists(socket);
+    }
+
+    /** What a connection attempt tells of a socket. */
+    enum SocketState {
+        /** Something accepts connections. */
+        LIVE,
+        /** Nobody listens: connection refused, or the file is gone. */
+        STALE,
+        /** The attempt failed otherwise (permission denied, ...): it may still be in use, so it is left alone. */
+        UNKNOWN
+    }
+
+    static SocketState probe(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return SocketState.LIVE;
+        } catch (IOException e) {
+            return stateOf(e);
+        }
+    }
+
+    /** Only a refusal (or a vanished file) proves nobody serves; any other failure proves nothing. */
+    static SocketState stateOf(IOException connectFailure) {
+        if (connectFailure instanceof ConnectException) {
+            return SocketState.STALE;
+        }
+        String m = connectFailure.getMessage();
+        if (m != null && (m.contains("Connection refused") || m.contains("No such file"))) {
+            return SocketState.STALE;
+        }
+        return SocketState.UNKNOWN;
+    }
+
+    private static String probeProblem(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return "it answered on a second try";
+        } catch (IOException e) {
+            return IoProblem.describe(e);
+        }
     }
 
     /** Fails with a clear message when a socket path does not fit in sun_path. */
@@ -115,14 +188,7 @@ public final class PluginDirectory {
 
     /** Whether a process accepts connections on the socket. */
     public static boolean isLive(Path socket) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            return true;
-        } catch (ConnectException e) {
-            return false;
-        } catch (IOException e) {
-            return false;
-        }
+        return probe(socket) == SocketState.LIVE;
     }
 
     public static Path pidFileOf(Path socket) {

@@ -8,12 +8,15 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.infrakit4j.spi.HealthProbe;
 import org.infrakit4j.spi.InstancePlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /healthz}: asks every plugin that is a {@link HealthProbe} whether its backend answers, waiting at
@@ -21,9 +24,11 @@ import org.infrakit4j.spi.InstancePlugin;
  * piling more calls onto a backend that hangs.
  */
 final class PluginHealth implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginHealth.class);
     private final Map<String, HealthProbe> probes = new TreeMap<>();
     private final Duration wait;
-    private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
+    /** One round runs at a time, so one thread; a round still hung when the next is due keeps it. */
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "ik4j-health");
         t.setDaemon(true);
         return t;
@@ -45,7 +50,11 @@ final class PluginHealth implements AutoCloseable {
         if (current == null || current.isDone()) {
             CompletableFuture<List<String>> next = new CompletableFuture<>();
             if (round.compareAndSet(current, next)) {
-                runner.execute(() -> next.complete(probeAll()));
+                try {
+                    runner.execute(() -> next.complete(probeAll()));
+                } catch (RejectedExecutionException e) {
+                    next.complete(List.of("stopping"));
+                }
                 current = next;
             } else {
                 current = round.get();
@@ -59,17 +68,23 @@ final class PluginHealth implements AutoCloseable {
             Thread.currentThread().interrupt();
             return List.of("interrupted");
         } catch (ExecutionException e) {
-            return List.of("internal error: " + e.getCause());
+            return List.of("internal error: the health check failed; the plugin's log has the details");
         }
     }
 
     private List<String> probeAll() {
         List<String> problems = new ArrayList<>();
         probes.forEach((type, probe) -> {
+            String prefix = type.isEmpty() ? "" : type + ": ";
             try {
                 probe.checkHealth();
             } catch (RuntimeException e) {
-                problems.add((type.isEmpty() ? "" : type + ": ") + e.getMessage());
+                problems.add(prefix + (e.getMessage() == null ? "internal error: the health probe failed" : e.getMessage()));
+            } catch (LinkageError | StackOverflowError | AssertionError e) {
+                // Not caught, it would end the round without an answer and every later /healthz would wait on it.
+                LOG.atError().setCause(e).addKeyValue("type", type).log("health probe failed unexpectedly");
+                problems.add(prefix + "internal error: the health probe failed unexpectedly; the plugin's log has "
+                        + "the details");
             }
         });
         return problems;

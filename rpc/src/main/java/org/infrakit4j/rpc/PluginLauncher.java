@@ -42,7 +42,7 @@ public final class PluginLauncher {
 
         @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
                 description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
-        String logLevel;
+        LogLevel logLevel;
 
         @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
                 description = "text or json (default: ${DEFAULT-VALUE}).")
@@ -56,6 +56,35 @@ public final class PluginLauncher {
                 description = "How long calls in flight may finish after SIGTERM (default: ${DEFAULT-VALUE}).")
         int stopTimeoutSeconds;
 
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+                description = "Client connections open at once; more are closed as soon as they are accepted "
+                        + "(default: ${DEFAULT-VALUE}, lowered to fit the process's open-file limit).")
+        int maxConnections;
+
+        @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "30",
+                description = "A connection silent this long (idle, or stalled in a request or reply) is closed "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int idleTimeoutSeconds;
+
+        /** Checks the values picocli cannot: called before anything is touched, so a bad one exits 2 at once. */
+        void validate() throws UsageException {
+            if (maxBody <= 0) {
+                throw new UsageException("--max-body must be a positive number of bytes, not " + maxBody);
+            }
+            if (stopTimeoutSeconds < 0) {
+                throw new UsageException("--stop-timeout must be 0 or more seconds, not " + stopTimeoutSeconds);
+            }
+            if (maxConnections < 1) {
+                throw new UsageException("--max-connections must be at least 1, not " + maxConnections);
+            }
+            if (idleTimeoutSeconds < 1) {
+                throw new UsageException("--idle-timeout must be at least 1 second, not " + idleTimeoutSeconds);
+            }
+            if (name != null && (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals(".."))) {
+                throw new UsageException("--name " + name + " is not a plain file name");
+            }
+        }
+
         public String name() {
             return name;
         }
@@ -68,8 +97,21 @@ public final class PluginLauncher {
     /** Log output formats. */
     public enum LogFormat { text, json }
 
+    /** Log levels, as {@code --log-level} takes them. */
+    public enum LogLevel { trace, debug, info, warn, error }
+
+    /**
+     * A flag value that is wrong whatever the machine: exit code 2, before any state is touched. A kind of
+     * start-up failure, so a plugin's factory may throw it too.
+     */
+    public static final class UsageException extends StartupException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
     /** A plugin that cannot start: bad configuration or an unusable backend setting; exit code 3. */
-    public static final class StartupException extends Exception {
+    public static class StartupException extends Exception {
         public StartupException(String message) {
             super(message);
         }
@@ -110,10 +152,14 @@ public final class PluginLauncher {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("error: " + e.getMessage());
+            if (e instanceof UsageException) {
+                line.getErr().println("(" + line.getCommandName() + " --help lists the flags)");
+                return EXIT_USAGE;
+            }
             return e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE;
         });
-        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE
-                : e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
+        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || e instanceof UsageException
+                ? EXIT_USAGE : e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
         return cli.execute(args);
     }
 
@@ -141,6 +187,7 @@ public final class PluginLauncher {
      * @throws StartupException when the socket or the plugins cannot be set up
      */
     public static int serve(Options options, String defaultName, PluginFactory factory) throws StartupException {
+        options.validate();
         Thread loading = warmUp;
         if (loading != null) {
             try {
@@ -149,24 +196,23 @@ public final class PluginLauncher {
                 Thread.currentThread().interrupt();
             }
         }
-        LogSetup.configure(options.logLevel, options.logFormat.name());
+        LogSetup.configure(options.logLevel.name(), options.logFormat.name());
         Logger log = LoggerFactory.getLogger(PluginLauncher.class);
         String name = options.name == null ? defaultName : options.name;
-        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-            throw new StartupException("invalid plugin name " + name + ": it must be a plain file name");
-        }
         PluginDirectory dir = options.pluginsDir == null ? PluginDirectory.fromEnvironment()
                 : new PluginDirectory(options.pluginsDir);
         try {
-            dir.ensureExists();
+            dir.ensureExists().ifPresent(log::warn);
         } catch (IOException e) {
-            throw new StartupException("cannot create the plugins directory " + dir.path() + ": " + e, e);
+            throw new StartupException(e.getMessage(), e);
         }
         PluginMetrics metrics = new PluginMetrics(name);
         Map<String, InstancePlugin> plugins = factory.create(metrics);
         PluginServer.Config config = PluginServer.Config.of(dir.socketOf(name))
                 .withMaxBody(options.maxBody)
-                .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds));
+                .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds))
+                .withMaxConnections(fitToOpenFileLimit(options.maxConnections, log))
+                .withIdleTimeout(Duration.ofSeconds(options.idleTimeoutSeconds));
         PluginServer server;
         try {
             server = PluginServer.start(config, plugins, metrics);
@@ -187,6 +233,21 @@ public final class PluginLauncher {
         closeAll(plugins);
         log.info("stopped");
         return EXIT_OK;
+    }
+
+    /** Connections beyond the open-file limit would fail in accept with EMFILE; keep room for the plugin's own files. */
+    private static int fitToOpenFileLimit(int wanted, Logger log) {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            long room = unix.getMaxFileDescriptorCount() - 256;
+            if (room < wanted) {
+                int fitted = (int) Math.max(16, room);
+                log.atWarn().addKeyValue("maxConnections", fitted).addKeyValue("openFileLimit",
+                        unix.getMaxFileDescriptorCount()).log("--max-connections lowered to fit the open-file limit");
+                return fitted;
+            }
+        }
+        return wanted;
     }
 
     private static void closeAll(Map<String, InstancePlugin> plugins) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import org.infrakit4j.spi.BackendMeter;
@@ -45,6 +46,8 @@ public final class PluginMetrics implements BackendMeter {
     private final Map<String, Histogram> backend = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> backendErrors = new ConcurrentHashMap<>();
     private final LongAdder described = new LongAdder();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final LongAdder connectionsRefused = new LongAdder();
     private final long startMillis = System.currentTimeMillis();
 
     /** @param plugin the plugin's name (its socket file name), shown in the build info */
@@ -61,9 +64,9 @@ public final class PluginMetrics implements BackendMeter {
         calls.computeIfAbsent(methodLabel(method), k -> new Histogram()).observe(nanos);
     }
 
-    /** An error reply from the plugin: its kind is recovered from the message prefix. */
-    void recordPluginError(String method, String message) {
-        recordError(method, ErrorCode.fromMessage(message).name().toLowerCase(Locale.ROOT));
+    /** An error reply from the plugin, by the kind it was thrown with. */
+    void recordPluginError(String method, ErrorCode kind) {
+        recordError(method, kind.name().toLowerCase(Locale.ROOT));
     }
 
     void recordRpcError(String method, RpcFailure kind) {
@@ -72,6 +75,24 @@ public final class PluginMetrics implements BackendMeter {
 
     private void recordError(String method, String kind) {
         errors.computeIfAbsent(labels("method", methodLabel(method), "kind", kind), k -> new LongAdder()).increment();
+    }
+
+    /** A connection opened; returns how many are open now, this one included. */
+    int connectionOpened() {
+        return connections.incrementAndGet();
+    }
+
+    void connectionClosed() {
+        connections.decrementAndGet();
+    }
+
+    void connectionRefused() {
+        connectionsRefused.increment();
+    }
+
+    /** Connections open right now. */
+    public int openConnections() {
+        return connections.get();
     }
 
     void recordDescribed(int instances) {
@@ -103,6 +124,11 @@ public final class PluginMetrics implements BackendMeter {
         header(out, "infrakit4j_instances_described_total", "counter",
                 "Instances returned by DescribeInstances.");
         out.append("infrakit4j_instances_described_total ").append(described.sum()).append('\n');
+        header(out, "infrakit4j_connections_open", "gauge", "Client connections open on the socket.");
+        out.append("infrakit4j_connections_open ").append(connections.get()).append('\n');
+        header(out, "infrakit4j_connections_refused_total", "counter",
+                "Connections closed at once because --max-connections were open.");
+        out.append("infrakit4j_connections_refused_total ").append(connectionsRefused.sum()).append('\n');
         histograms(out, "infrakit4j_backend_call_duration_seconds",
                 "Calls to the backend, by operation, and their latency.", "operation", backend);
         counters(out, "infrakit4j_backend_errors_total", "Backend calls that failed, by operation.",

@@ -1,8 +1,6 @@
 package org.infrakit4j.rpc;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -38,14 +37,24 @@ import org.slf4j.LoggerFactory;
 public final class PluginServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginServer.class);
     private static final String TEXT = "text/plain; charset=utf-8";
-    /** Bodies this many times over the limit are not read to the end; the connection is closed instead. */
-    private static final int DISCARD_FACTOR = 16;
     /** /healthz answers within about a second even when a backend hangs. */
     private static final Duration HEALTH_WAIT = Duration.ofMillis(900);
 
-    /** Server settings. */
-    public record Config(Path socket, long maxBodyBytes, Duration stopTimeout, int maxThreads) {
+    /**
+     * Server settings.
+     *
+     * @param maxThreads server threads; instance calls may use all but {@value #RESERVED_THREADS} of them, so
+     *     /healthz and /metrics still answer while a hung backend holds every call
+     * @param maxConnections connections open at once; one more is closed as soon as it is accepted
+     * @param idleTimeout how long a connection may stay silent (idle between calls, or stalled half-way through
+     *     a request or its reply) before it is closed
+     */
+    public record Config(Path socket, long maxBodyBytes, Duration stopTimeout, int maxThreads, int maxConnections,
+            Duration idleTimeout) {
         public static final long DEFAULT_MAX_BODY = 4L * 1024 * 1024;
+        public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+        /** Longer than a Go client's pause between polls on a kept-alive connection, short enough to free fds. */
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
         public Config {
             Objects.requireNonNull(socket, "socket");
@@ -53,20 +62,49 @@ public final class PluginServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxBodyBytes must be positive");
             }
             Objects.requireNonNull(stopTimeout, "stopTimeout");
+            if (stopTimeout.isNegative()) {
+                throw new IllegalArgumentException("stopTimeout must not be negative");
+            }
+            if (maxThreads < RESERVED_THREADS + 1) {
+                throw new IllegalArgumentException("maxThreads must be at least " + (RESERVED_THREADS + 1));
+            }
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("maxConnections must be positive");
+            }
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("idleTimeout must be positive");
+            }
         }
 
         public static Config of(Path socket) {
-            return new Config(socket, DEFAULT_MAX_BODY, Duration.ofSeconds(10), 64);
+            return new Config(socket, DEFAULT_MAX_BODY, Duration.ofSeconds(10), 64, DEFAULT_MAX_CONNECTIONS,
+                    DEFAULT_IDLE_TIMEOUT);
         }
 
         public Config withMaxBody(long bytes) {
-            return new Config(socket, bytes, stopTimeout, maxThreads);
+            return new Config(socket, bytes, stopTimeout, maxThreads, maxConnections, idleTimeout);
         }
 
         public Config withStopTimeout(Duration timeout) {
-            return new Config(socket, maxBodyBytes, timeout, maxThreads);
+            return new Config(socket, maxBodyBytes, timeout, maxThreads, maxConnections, idleTimeout);
+        }
+
+        public Config withMaxConnections(int connections) {
+            return new Config(socket, maxBodyBytes, stopTimeout, maxThreads, connections, idleTimeout);
+        }
+
+        public Config withIdleTimeout(Duration timeout) {
+            return new Config(socket, maxBodyBytes, stopTimeout, maxThreads, maxConnections, timeout);
+        }
+
+        Config withSocket(Path path) {
+            return new Config(path, maxBodyBytes, stopTimeout, maxThreads, maxConnections, idleTimeout);
         }
     }
+
+    /** Server threads kept from instance calls: the acceptor, the selector, and /healthz and /metrics requests. */
+    public static final int RESERVED_THREADS = 8;
 
     private final Config config;
     private final Server server;
@@ -97,7 +135,10 @@ public final class PluginServer implements AutoCloseable {
             throws IOException {
         Path socket = config.socket.toAbsolutePath();
         PluginDirectory.prepareToBind(socket);
-        QueuedThreadPool threads = new QueuedThreadPool(Math.max(config.maxThreads, 4), 2);
+        // Threads a burst started (thousands of connections opening at once) all end after 5 idle seconds,
+        // not one per idle period as Jetty's default would have it.
+        QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads, 2, 5_000);
+        threads.setMaxEvictCount(config.maxThreads);
         threads.setName("ik4j-rpc");
         threads.setDaemon(true);
         Server server = new Server(threads);
@@ -112,16 +153,17 @@ public final class PluginServer implements AutoCloseable {
         Files.deleteIfExists(bound);
         connector.setUnixDomainPath(bound);
         connector.setAcceptQueueSize(128);
-        connector.setIdleTimeout(30_000);
+        connector.setIdleTimeout(config.idleTimeout.toMillis());
+        connector.addEventListener(new ConnectionLimit(config.maxConnections, metrics));
         server.addConnector(connector);
         PluginHealth health = new PluginHealth(plugins, HEALTH_WAIT);
-        GracefulHandler graceful = new GracefulHandler(new RpcHandler(new RpcDispatcher(plugins, metrics), plugins,
+        GracefulHandler graceful = new GracefulHandler(new RpcHandler(
+                new RpcDispatcher(plugins, metrics, config.maxThreads - RESERVED_THREADS), plugins,
                 config.maxBodyBytes, metrics, health));
         server.setHandler(graceful);
         server.setStopTimeout(config.stopTimeout.toMillis());
         server.setStopAtShutdown(false);
-        PluginServer ps = new PluginServer(new Config(socket, config.maxBodyBytes, config.stopTimeout,
-                config.maxThreads), server, metrics, health);
+        PluginServer ps = new PluginServer(config.withSocket(socket), server, metrics, health);
         try {
             server.start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
@@ -135,7 +177,7 @@ public final class PluginServer implements AutoCloseable {
             throw new IOException("could not start serving " + socket + ": " + e.getMessage(), e);
         }
         LOG.atInfo().addKeyValue("socket", socket).addKeyValue("types", new RpcDispatcher(plugins).objectNames())
-                .log("serving");
+                .addKeyValue("maxConnections", config.maxConnections).log("serving");
         return ps;
     }
 
@@ -179,7 +221,44 @@ public final class PluginServer implements AutoCloseable {
         server.join();
     }
 
-    /** The HTTP layer: routes, method and Content-Type checks, the body limit. */
+    /**
+     * Closes a connection as soon as it is accepted when {@code max} are already open: the excess is refused at
+     * once (the client sees the connection closed) instead of waiting in the accept queue, and the plugin's file
+     * descriptors stay bounded.
+     */
+    private static final class ConnectionLimit implements Connection.Listener {
+        private final int max;
+        private final PluginMetrics metrics;
+        private final AtomicLong refused = new AtomicLong();
+
+        ConnectionLimit(int max, PluginMetrics metrics) {
+            this.max = max;
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void onOpened(Connection connection) {
+            if (metrics.connectionOpened() > max) {
+                metrics.connectionRefused();
+                long n = refused.incrementAndGet();
+                if (n == 1 || n % 1000 == 0) { // a flood must not flood the log too
+                    LOG.atWarn().addKeyValue("maxConnections", max).addKeyValue("refused", n)
+                            .log("connection refused: too many open connections");
+                }
+                connection.getEndPoint().close();
+            }
+        }
+
+        @Override
+        public void onClosed(Connection connection) {
+            metrics.connectionClosed();
+        }
+    }
+
+    /**
+     * The HTTP layer: routes, method and Content-Type checks, the body limit. Bodies are read without holding a
+     * thread ({@link RequestBody}); a thread is taken only once the whole request is there.
+     */
     private static final class RpcHandler extends Handler.Abstract {
         private final RpcDispatcher dispatcher;
         private final Map<String, InstancePlugin> plugins;
@@ -198,26 +277,46 @@ public final class PluginServer implements AutoCloseable {
         }
 
         @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        public boolean handle(Request request, Response response, Callback callback) {
             String path = request.getHttpURI().getPath();
-            if (!"/".equals(path)) {
-                drain(request);
-            }
-            switch (path == null ? "" : path) {
+            long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            RequestBody.read(request, declared, maxBody, new RequestBody.Outcome() {
+                @Override
+                public void read(byte[] body, boolean closeConnection) {
+                    if (closeConnection) {
+                        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                    }
+                    try {
+                        route(path == null ? "" : path, request, body, response, callback);
+                    } catch (RuntimeException | Error e) {
+                        LOG.atError().setCause(e).log("could not answer a request");
+                        callback.failed(e);
+                    }
+                }
+
+                @Override
+                public void failed(Throwable failure) {
+                    callback.failed(failure); // the client went away or stalled past the idle timeout
+                }
+            });
+            return true;
+        }
+
+        /** Answers a request whose body has been read ({@code body} null when it was over the limit). */
+        private void route(String path, Request request, byte[] body, Response response, Callback callback) {
+            switch (path) {
                 case "/info/api.json" -> reply(response, callback, 200,
                         PluginInfo.api(plugins, System.currentTimeMillis() / 1000));
                 case "/info/functions.json" -> reply(response, callback, 200, PluginInfo.functions());
                 case "/metrics" -> reply(response, callback, 200, PluginMetrics.CONTENT_TYPE, metrics.render());
                 case "/healthz" -> healthz(response, callback);
-                case "/" -> rpc(request, response, callback);
+                case "/" -> rpc(request, body, response, callback);
                 default -> reply(response, callback, 404, text("404 page not found\n"));
             }
-            return true;
         }
 
-        private void rpc(Request request, Response response, Callback callback) throws IOException {
+        private void rpc(Request request, byte[] body, Response response, Callback callback) {
             if (!"POST".equals(request.getMethod())) {
-                drain(request);
                 reply(response, callback, 405, text("rpc: POST method required, received " + request.getMethod()));
                 return;
             }
@@ -226,43 +325,15 @@ public final class PluginServer implements AutoCloseable {
                 int semi = contentType.indexOf(';');
                 String media = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
                 if (!media.toLowerCase(Locale.ROOT).equals("application/json")) {
-                    drain(request);
                     reply(response, callback, 415, text("rpc: unrecognized Content-Type: " + contentType));
                     return;
                 }
             }
-            long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-            byte[] body = readBody(Content.Source.asInputStream(request), declared);
             if (body == null) {
-                if (declared > maxBody * DISCARD_FACTOR) {
-                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
-                }
                 reply(response, callback, 200, RpcDispatcher.tooLarge(maxBody));
                 return;
             }
-            byte[] reply = dispatcher.handle(body);
-            reply(response, callback, 200, reply);
-        }
-
-        /** The body, or null when it is over the limit (the rest is read and dropped so the connection lives). */
-        private byte[] readBody(InputStream in, long declared) throws IOException {
-            if (declared > maxBody * DISCARD_FACTOR) {
-                return null;
-            }
-            ByteArrayOutputStream buffer = new ByteArrayOutputStream(
-                    (int) Math.min(Math.max(declared, 256), maxBody + 1));
-            byte[] chunk = new byte[8192];
-            long total = 0;
-            int n;
-            while ((n = in.read(chunk)) >= 0) {
-                total += n;
-                if (total <= maxBody) {
-                    buffer.write(chunk, 0, n);
-                } else if (total > maxBody * DISCARD_FACTOR) {
-                    return null;
-                }
-            }
-            return total > maxBody ? null : buffer.toByteArray();
+            reply(response, callback, 200, dispatcher.handle(body));
         }
 
         /** 200 "ok", or 503 with one line per problem: what is wrong, never a stack trace. */
@@ -273,11 +344,6 @@ public final class PluginServer implements AutoCloseable {
             } else {
                 reply(response, callback, 503, text(String.join("\n", problems) + "\n"));
             }
-        }
-
-        /** Reads and drops a body this handler does not use, so the connection stays usable for the next request. */
-        private void drain(Request request) throws IOException {
-            readBody(Content.Source.asInputStream(request), request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
         }
 
         private static byte[] text(String s) {

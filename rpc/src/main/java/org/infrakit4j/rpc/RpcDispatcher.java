@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
 import org.infrakit4j.rpc.WireSchema.Values;
+import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
@@ -32,21 +34,35 @@ public final class RpcDispatcher {
     static final int PARSE_ERROR = -32700;
     private static final byte[] NO_REPLY = new byte[0];
 
+    /** Instance calls one dispatcher runs at once unless told otherwise. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 48;
+
     private final Map<String, InstancePlugin> plugins;
     private final PluginMetrics metrics;
+    private final int maxInFlight;
+    private final Semaphore inFlight;
 
     /** @param plugins the plugins by sub-type; key {@code ""} is the default (un-typed) plugin */
     public RpcDispatcher(Map<String, InstancePlugin> plugins) {
-        this(plugins, new PluginMetrics(""));
+        this(plugins, new PluginMetrics(""), DEFAULT_MAX_IN_FLIGHT);
     }
 
-    /** @param metrics where every answered call is counted */
-    public RpcDispatcher(Map<String, InstancePlugin> plugins, PluginMetrics metrics) {
+    /**
+     * @param metrics where every answered call is counted
+     * @param maxInFlight instance calls run at once; one more is answered {@code backend unavailable} at once, so
+     *     a hung backend costs at most this many threads and callers learn it instead of queueing
+     */
+    public RpcDispatcher(Map<String, InstancePlugin> plugins, PluginMetrics metrics, int maxInFlight) {
         if (plugins.isEmpty()) {
             throw new IllegalArgumentException("no plugin to serve");
         }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be at least 1");
+        }
         this.plugins = Map.copyOf(plugins);
         this.metrics = metrics;
+        this.maxInFlight = maxInFlight;
+        this.inFlight = new Semaphore(maxInFlight);
     }
 
     /** The envelope of a request; {@code rawId} is null for a notification. */
@@ -60,7 +76,9 @@ public final class RpcDispatcher {
         } catch (RuntimeException e) {
             // A bug in this layer must still get a JSON-RPC reply, not an HTTP 500 that Go clients cannot read.
             LOG.atError().setCause(e).log("could not answer a request");
-            return error(RawJson.NULL, new RpcError(SERVER_ERROR, "internal error: " + e, RawJson.NULL));
+            return error(RawJson.NULL, new RpcError(SERVER_ERROR,
+                    "internal error: the request could not be answered; the plugin's log has the details",
+                    RawJson.NULL));
         }
     }
 
@@ -94,8 +112,8 @@ public final class RpcDispatcher {
             case PARSE_ERROR -> metrics.recordRpcError(method, PluginMetrics.RpcFailure.parse_error);
             case INVALID_REQUEST -> metrics.recordRpcError(method, PluginMetrics.RpcFailure.invalid_request);
             default -> {
-                if (e.fromPlugin) {
-                    metrics.recordPluginError(method, e.getMessage());
+                if (e.kind != null) {
+                    metrics.recordPluginError(method, e.kind);
                 } else {
                     metrics.recordRpcError(method, PluginMetrics.RpcFailure.unknown_method);
                 }
@@ -194,17 +212,25 @@ public final class RpcDispatcher {
         if (plugin == null) {
             throw serverError("no-plugin:" + call.type());
         }
+        if (!inFlight.tryAcquire()) {
+            throw pluginError(ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_UNAVAILABLE.prefix() + maxInFlight
+                    + " calls are already in progress (the backend is slow or hung); try again later");
+        }
         long start = System.nanoTime();
         Object outcome;
         try {
             outcome = call.invoke(plugin);
         } catch (InstanceException e) {
             logCall(call, null, start, e.getMessage(), Level.WARN);
-            throw pluginError(e.getMessage());
-        } catch (RuntimeException e) {
+            throw pluginError(e.code(), e.getMessage());
+        } catch (RuntimeException | LinkageError | StackOverflowError | AssertionError e) {
+            // The client gets what failed, never a Java exception's text; the log keeps the stack.
             LOG.atError().setCause(e).addKeyValue("method", call.method()).addKeyValue("type", call.type())
                     .log("plugin failed unexpectedly");
-            throw pluginError("internal error: " + e);
+            throw pluginError(ErrorCode.INTERNAL, "internal error: " + call.method()
+                    + " failed unexpectedly; the plugin's log has the details");
+        } finally {
+            inFlight.release();
         }
         if (call instanceof InstanceCall.Describe && outcome instanceof List<?> described) {
             metrics.recordDescribed(described.size());
@@ -215,7 +241,8 @@ public final class RpcDispatcher {
             return success(id, out -> call.writeResult(out, outcome));
         } catch (RuntimeException e) {
             LOG.atError().setCause(e).addKeyValue("method", call.method()).log("could not encode the result");
-            throw pluginError("internal error: could not encode the result: " + e.getMessage());
+            throw pluginError(ErrorCode.INTERNAL, "internal error: could not encode the result of " + call.method()
+                    + "; the plugin's log has the details");
         }
     }
 
@@ -371,9 +398,9 @@ public final class RpcDispatcher {
         return new RpcError(SERVER_ERROR, message, RawJson.NULL);
     }
 
-    /** An error the plugin raised (or a bug in it), as opposed to one in the request. */
-    private static RpcError pluginError(String message) {
-        return new RpcError(SERVER_ERROR, message, RawJson.NULL, null, true);
+    /** An error the plugin raised (or a bug in it), as opposed to one in the request; its kind goes to the metrics. */
+    private static RpcError pluginError(ErrorCode kind, String message) {
+        return new RpcError(SERVER_ERROR, message, RawJson.NULL, null, kind);
     }
 
     static String shortMessage(IOException e) {
@@ -386,22 +413,23 @@ public final class RpcDispatcher {
         final int code;
         final RawJson data;
         final RawJson id;
-        final boolean fromPlugin;
+        /** The plugin's error kind; null for errors in the request or the envelope. */
+        final ErrorCode kind;
 
         RpcError(int code, String message, RawJson data) {
             this(code, message, data, null);
         }
 
         RpcError(int code, String message, RawJson data, RawJson id) {
-            this(code, message, data, id, false);
+            this(code, message, data, id, null);
         }
 
-        RpcError(int code, String message, RawJson data, RawJson id, boolean fromPlugin) {
+        RpcError(int code, String message, RawJson data, RawJson id, ErrorCode kind) {
             super(message, null, false, false);
             this.code = code;
             this.data = data;
             this.id = id;
-            this.fromPlugin = fromPlugin;
+            this.kind = kind;
         }
     }
 

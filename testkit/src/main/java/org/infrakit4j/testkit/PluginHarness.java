@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.rpc.PluginDirectory;
@@ -40,12 +41,18 @@ public final class PluginHarness implements AutoCloseable {
     /** @param metrics the server's metrics, which the plugins may also use as their backend meter */
     public static PluginHarness serve(Map<String, InstancePlugin> plugins, long maxBody, Duration timeout,
             PluginMetrics metrics) throws IOException {
+        return serve(plugins, timeout, metrics, c -> c.withMaxBody(maxBody));
+    }
+
+    /** @param settings adjusts the server's settings (connection limit, idle timeout, ...) */
+    public static PluginHarness serve(Map<String, InstancePlugin> plugins, Duration timeout, PluginMetrics metrics,
+            UnaryOperator<PluginServer.Config> settings) throws IOException {
         // Short paths: a unix socket path must fit in 107 bytes.
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "ik4j-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         new PluginDirectory(dir).ensureExists();
-        PluginServer server = PluginServer.start(
-                PluginServer.Config.of(dir.resolve(NAME)).withMaxBody(maxBody), plugins, metrics);
+        PluginServer server = PluginServer.start(settings.apply(PluginServer.Config.of(dir.resolve(NAME))), plugins,
+                metrics);
         return new PluginHarness(dir, server, InstancePluginClient.connect(server.socket(), "", timeout));
     }
 

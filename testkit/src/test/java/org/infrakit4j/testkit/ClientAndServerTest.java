@@ -145,10 +145,34 @@ class ClientAndServerTest {
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
                         assertThat(e.getMessage()).isEqualTo("backend unavailable: no reply from plugin at "
-                                + h.socket() + " to Instance.Validate within 500 ms");
+                                + h.socket() + " to Instance.Validate within 500 ms (call timeout)");
                     });
             release.countDown();
             assertThat(h.client().describeInstances(Map.of(), false)).isEmpty();
+        }
+    }
+
+    @Test
+    void aSilentConnectionIsReportedAsTheIdleTimeoutNotTheCallTimeout() throws Exception {
+        FakeInstancePlugin fake = new FakeInstancePlugin();
+        CountDownLatch release = new CountDownLatch(1);
+        fake.doValidate = p -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        // The client's idle timeout (10 s) is shorter than this call timeout: it is the one that fires.
+        try (PluginHarness h = PluginHarness.serve(Map.of("", fake), 1 << 20, Duration.ofSeconds(60))) {
+            assertThatThrownBy(() -> h.client().validate(RawJson.NULL))
+                    .isInstanceOfSatisfying(InstanceException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                        assertThat(e.getMessage()).startsWith("backend unavailable: no reply from plugin at "
+                                + h.socket() + " to Instance.Validate: the connection was silent for 10000 ms "
+                                + "(idle timeout), ").doesNotContain("60000");
+                    });
+            release.countDown();
         }
     }
 
