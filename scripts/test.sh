@@ -23,7 +23,8 @@ if [ ${#needed[@]} -gt 0 ]; then
   source "$state/env"
 fi
 
-mvn -B verify "$@" 2>&1 | tee "$log"
+# -fae: one failing module must not hide the results of the others; pipefail keeps the exit status non-zero.
+mvn -B -fae verify "$@" 2>&1 | tee "$log"
 
 # Tests put secrets (Init contents, credentials) that start with this marker through every plugin; no log line of
 # the run may show one.

@@ -22,6 +22,12 @@ class FileInstancePluginContractTest extends InstancePluginContract {
     @TempDir
     Path dir;
 
+    /** A file and a journal record each: a hundred at once is nothing for the plugin or the disk. */
+    @Override
+    protected int concurrentInstances() {
+        return 100;
+    }
+
     @Override
     protected InstancePlugin createPlugin(BackendMeter meter) throws Exception {
         return FileInstancePlugin.open(dir.resolve("instances"), meter);

@@ -23,6 +23,12 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
     /** The test driver's only storage pool. */
     static final String POOL = "default-pool";
 
+    /** The test driver keeps domains in memory, but every call still crosses JNA and the per-connection call limit. */
+    @Override
+    protected int concurrentInstances() {
+        return 50;
+    }
+
     @Override
     protected InstancePlugin createPlugin(BackendMeter meter) {
         return new LibvirtInstancePlugin(URI, Map.of(), POOL, meter);

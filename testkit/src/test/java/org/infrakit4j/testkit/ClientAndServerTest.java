@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The client's handshake, timeouts and discovery, and the server's graceful stop. */
 class ClientAndServerTest {
+    /** Removed after each test; short enough (/tmp/junit…) for socket paths. */
     @TempDir
     Path tmp;
 
@@ -56,7 +57,7 @@ class ClientAndServerTest {
 
     @Test
     void aPluginOfAnotherVersionIsAClearHandshakeError() throws Exception {
-        Path socket = Files.createTempDirectory(Path.of("/tmp"), "ik4jc-").resolve("old");
+        Path socket = tmp.resolve("old");
         Server old = cannedServer(socket, body -> "{\"jsonrpc\":\"2.0\",\"result\":{\"APIs\":[{\"Name\":\"Instance\","
                 + "\"Version\":\"0.5.0\"}]},\"id\":1}\n");
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(5))) {
@@ -70,7 +71,7 @@ class ClientAndServerTest {
 
     @Test
     void aLaterPluginIsReachedThroughHello() throws Exception {
-        Path socket = Files.createTempDirectory(Path.of("/tmp"), "ik4jc-").resolve("new");
+        Path socket = tmp.resolve("new");
         Server later = cannedServer(socket, body -> body.contains("Handshake.Implements")
                 ? "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"rpc: can't find method "
                         + "\\\"Handshake.Implements\\\"\",\"data\":null},\"id\":1}\n"
@@ -88,7 +89,7 @@ class ClientAndServerTest {
 
     @Test
     void propertiesThatCannotGoOnTheWireAreRefusedBeforeAnyRequest() throws Exception {
-        Path socket = Files.createTempDirectory(Path.of("/tmp"), "ik4jc-").resolve("deep");
+        Path socket = tmp.resolve("deep");
         java.util.concurrent.atomic.AtomicInteger instanceCalls = new java.util.concurrent.atomic.AtomicInteger();
         Server peer = cannedServer(socket, body -> {
             if (body.contains("Handshake")) {
@@ -117,7 +118,7 @@ class ClientAndServerTest {
 
     @Test
     void aNullResultIsAnError() throws Exception {
-        Path socket = Files.createTempDirectory(Path.of("/tmp"), "ik4jc-").resolve("null");
+        Path socket = tmp.resolve("null");
         Server peer = cannedServer(socket, body -> body.contains("Handshake")
                 ? "{\"jsonrpc\":\"2.0\",\"result\":{\"APIs\":[{\"Name\":\"Instance\",\"Version\":\"0.6.0\"}]},\"id\":1}\n"
                 : "{\"jsonrpc\":\"2.0\",\"result\":null,\"id\":1}\n");
