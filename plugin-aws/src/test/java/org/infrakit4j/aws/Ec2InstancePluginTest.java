@@ -500,9 +500,9 @@ class Ec2InstancePluginTest {
     @Test
     void labelAndDestroyHaveOneDeadlineForAllTheirEc2Calls() throws Exception {
         FakeEc2Proxy proxy = proxy();
-        Duration callTimeout = Duration.ofSeconds(6);
+        Duration callTimeout = Duration.ofSeconds(8);
         // Each slow EC2 call alone fits in the call timeout with room for a busy machine; two of them do not.
-        Duration slow = Duration.ofSeconds(4);
+        Duration slow = Duration.ofSeconds(5);
         plugin = serve(Ec2Emulator.config(proxy.endpoint()).withCallTimeout(callTimeout));
         InstanceId id = plugin.provision(Spec.of(props(""), Map.of("deadline", "1")));
 
