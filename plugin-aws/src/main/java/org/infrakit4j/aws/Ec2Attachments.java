@@ -9,8 +9,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -27,6 +30,8 @@ import software.amazon.awssdk.services.ec2.model.VolumeAttachment;
  * EBS attachments (spec Attachments of type {@code ebs} or {@code block-device}, ID = a volume id). Volumes are
  * checked before launch (they exist, are available, share one zone), then attached in the background once the
  * instance runs, each on its own free device, with a bounded wait. Progress is kept for Describe's Properties.
+ * At most {@code threads} instances attach at once and {@code queued} more wait; a Provision with attachments
+ * takes its place before it launches, and when there is none it fails fast as backend unavailable.
  */
 final class Ec2Attachments implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ec2Attachments.class);
@@ -44,31 +49,73 @@ final class Ec2Attachments implements AutoCloseable {
     private final Ec2Client ec2;
     private final Duration timeout;
     private final Map<String, Map<String, Progress>> byInstance = new ConcurrentHashMap<>();
-    private final ExecutorService pool;
+    private final ThreadPoolExecutor pool;
+    /** Places in the pool (threads plus queue): taken before launch, so the queue itself never overflows. */
+    private final Semaphore places;
+    private final int capacity;
 
-    Ec2Attachments(Ec2Client ec2, Duration timeout) {
+    Ec2Attachments(Ec2Client ec2, Duration timeout, int threads, int queued) {
+        if (threads < 1 || queued < 0) {
+            throw new IllegalArgumentException("attachment threads must be 1 or more and queue 0 or more, got "
+                    + threads + " and " + queued);
+        }
         this.ec2 = ec2;
         this.timeout = timeout;
+        this.capacity = threads + queued;
+        this.places = new Semaphore(capacity);
         AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "ec2-attach-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                // Sized to all places, not just `queued`: a task gives its place back a moment before its thread is
+                // free again, and the next Provision must then find room in the queue.
+                new LinkedBlockingQueue<>(capacity), r -> {
+                    Thread t = new Thread(r, "ec2-attach-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+    }
+
+    /** A place in the attachment pool, taken before launch; given back by the attachment or by {@link #close}. */
+    final class Place implements AutoCloseable {
+        private boolean used;
+
+        /** Gives the place back unless an attachment took it over. */
+        @Override
+        public void close() {
+            if (!used) {
+                used = true;
+                places.release();
+            }
+        }
+    }
+
+    /**
+     * Takes a place for one instance's attachments, before anything is launched.
+     *
+     * @throws InstanceException backend unavailable, when every place is taken (back-pressure)
+     */
+    Place reserve() {
+        if (!places.tryAcquire()) {
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "too many attachments in progress (at most "
+                    + capacity + " instances' at once); retry later");
+        }
+        return new Place();
     }
 
     /**
      * Checks the volumes before any instance exists and returns their common availability zone.
      *
      * @param zone the zone the Properties pin, if any
+     * @param deadline the Provision's
      */
-    Optional<String> checkBeforeLaunch(List<String> volumeIds, Optional<String> zone) {
+    Optional<String> checkBeforeLaunch(List<String> volumeIds, Optional<String> zone, Ec2Deadline deadline) {
         if (volumeIds.isEmpty()) {
             return zone;
         }
         List<Volume> volumes;
         try {
-            volumes = ec2.describeVolumes(r -> r.volumeIds(volumeIds)).volumes();
+            volumes = ec2.describeVolumes(r -> r.volumeIds(volumeIds)
+                    .overrideConfiguration(deadline.sdk("DescribeVolumes"))).volumes();
         } catch (SdkException e) {
             if (Ec2Errors.code(e).startsWith("InvalidVolume.")) {
                 throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Attachments: " + Ec2Errors.code(e) + ": "
@@ -99,12 +146,25 @@ final class Ec2Attachments implements AutoCloseable {
         return Optional.ofNullable(common);
     }
 
-    /** Attaches the volumes in the background once the instance runs. */
-    void start(String instanceId, List<String> volumeIds, List<String> candidateDevices) {
+    /** Attaches the volumes in the background once the instance runs, in the place taken for them. */
+    void start(Place place, String instanceId, List<String> volumeIds, List<String> candidateDevices) {
         Map<String, Progress> progress = new ConcurrentHashMap<>();
         volumeIds.forEach(v -> progress.put(v, new Progress(v, "", Progress.WAITING, "")));
         byInstance.put(instanceId, progress);
-        pool.execute(() -> attach(instanceId, volumeIds, candidateDevices, progress));
+        place.used = true;
+        try {
+            pool.execute(() -> {
+                try {
+                    attach(instanceId, volumeIds, candidateDevices, progress);
+                } finally {
+                    places.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Only after close: the places keep the pool's queue from ever being full.
+            places.release();
+            volumeIds.forEach(v -> progress.put(v, new Progress(v, "", Progress.FAILED, "plugin stopping")));
+        }
     }
 
     /** What Describe shows: the live progress, or after a restart what the instance's mappings say. */

@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param attachTimeout how long background attachment waits for the instance and each volume
  * @param consistencyWindow how long a just-launched instance is trusted when EC2 does not show it yet
  * @param retryBaseDelay first backoff of the SDK's retries (throttling backs off from five times this)
- * @param callTimeout the most one EC2 call may take, all its retries and backoff included
+ * @param callTimeout the most one plugin call may take, all its EC2 calls with their retries and backoff included
  */
 public record Ec2Config(String region, Optional<String> profile, Optional<URI> endpoint, Map<String, String> namespace,
                         int maxRetries, double rate, boolean validateDryRun, int pageSize, Duration attachTimeout,

@@ -8,7 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
@@ -28,20 +32,22 @@ final class Ec2InstanceLookup {
     private final Ec2Client ec2;
     private final Ec2Config config;
     private final Ec2RecentLaunches recent;
+    private final Ec2Credentials credentials;
 
-    Ec2InstanceLookup(Ec2Client ec2, Ec2Config config, Ec2RecentLaunches recent) {
+    Ec2InstanceLookup(Ec2Client ec2, Ec2Config config, Ec2RecentLaunches recent, Ec2Credentials credentials) {
         this.ec2 = ec2;
         this.config = config;
         this.recent = recent;
+        this.credentials = credentials;
     }
 
     /** Managed instances in a live state carrying all {@code tags}: every page, plus launches not listed yet. */
-    List<Instance> matching(Map<String, String> tags) {
+    List<Instance> matching(Map<String, String> tags, Ec2Deadline deadline) {
         Optional<List<Filter>> filters = Ec2TagFilters.forTags(tags, config.namespace());
         if (filters.isEmpty()) {
             return List.of();
         }
-        List<Instance> found = pages(filters.get());
+        List<Instance> found = pages(filters.get(), deadline);
         Set<String> listed = new HashSet<>();
         found.forEach(i -> listed.add(i.instanceId()));
         listed.forEach(recent::forget);
@@ -53,24 +59,28 @@ final class Ec2InstanceLookup {
     }
 
     /** The live managed instance holding a LogicalID, if any. */
-    Optional<Instance> pet(String logicalId) {
+    Optional<Instance> pet(String logicalId, Ec2Deadline deadline) {
         Optional<Instance> launched = recent.byLogicalId(logicalId);
         if (launched.isPresent()) {
             return launched;
         }
-        return matching(Map.of(Ec2Tags.LOGICAL_ID_KEY, logicalId)).stream().findFirst();
+        return matching(Map.of(Ec2Tags.LOGICAL_ID_KEY, logicalId), deadline).stream().findFirst();
     }
 
-    private List<Instance> pages(List<Filter> filters) {
-        DescribeInstancesRequest request = DescribeInstancesRequest.builder().filters(filters)
-                .maxResults(config.pageSize()).build();
+    /** Every page, each request given what is left of the call's deadline (hence no SDK paginator). */
+    private List<Instance> pages(List<Filter> filters, Ec2Deadline deadline) {
         List<Instance> out = new ArrayList<>();
+        String token = null;
         try {
-            for (DescribeInstancesResponse page : ec2.describeInstancesPaginator(request)) {
+            do {
+                DescribeInstancesResponse page = ec2.describeInstances(DescribeInstancesRequest.builder()
+                        .filters(filters).maxResults(config.pageSize()).nextToken(token)
+                        .overrideConfiguration(deadline.sdk("DescribeInstances")).build());
                 for (Reservation r : page.reservations()) {
                     out.addAll(r.instances());
                 }
-            }
+                token = page.nextToken();
+            } while (token != null && !token.isEmpty());
         } catch (SdkException e) {
             throw failure("DescribeInstances", e);
         }
@@ -78,10 +88,13 @@ final class Ec2InstanceLookup {
     }
 
     /** The instance in any state, or empty when EC2 does not know it (after waiting out a fresh launch's lag). */
-    Optional<Instance> byId(String instanceId) {
+    Optional<Instance> byId(String instanceId, Ec2Deadline deadline) {
         List<Instance> found = new ArrayList<>();
-        boolean gone = withConsistencyRetry(instanceId, "DescribeInstances", () -> ec2.describeInstances(r -> r
-                .instanceIds(instanceId)).reservations().forEach(res -> found.addAll(res.instances())));
+        boolean gone = withConsistencyRetry(instanceId, "DescribeInstances", deadline, o -> {
+            found.clear();
+            ec2.describeInstances(r -> r.instanceIds(instanceId).overrideConfiguration(o)).reservations()
+                    .forEach(res -> found.addAll(res.instances()));
+        });
         if (gone || found.isEmpty()) {
             return Optional.empty();
         }
@@ -92,9 +105,15 @@ final class Ec2InstanceLookup {
     /**
      * The error for a failed call. A refused connection means nothing listens at the endpoint: whatever answers there
      * later lists what it has, so the launches remembered from before stop being vouched for (an emulator restarted
-     * empty must not have them invented; real EC2 lists them by then).
+     * empty must not have them invented; real EC2 lists them by then). A call that failed before it was sent because
+     * there are no credentials says so.
      */
     InstanceException failure(String action, SdkException e) {
+        Optional<String> missing = e instanceof AwsServiceException ? Optional.empty() : credentials.missing();
+        if (missing.isPresent()) {
+            return new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, missing.get() + " (EC2 " + action
+                    + " not sent)", e);
+        }
         if (Ec2Errors.refused(e)) {
             recent.forgetAll();
         }
@@ -103,22 +122,24 @@ final class Ec2InstanceLookup {
 
     /**
      * Runs a call on one instance. A NotFound answer is retried with backoff while the instance is a fresh launch
-     * of this process (bounded); otherwise it means the instance is gone.
+     * of this process (bounded, and within the call's deadline); otherwise it means the instance is gone.
      *
+     * @param call one attempt, given the request settings that carry what is left of the deadline
      * @return whether EC2 answered NotFound
      */
-    boolean withConsistencyRetry(String instanceId, String action, Runnable call) {
-        long deadline = System.nanoTime() + MAX_CONSISTENCY_WAIT.toNanos();
+    boolean withConsistencyRetry(String instanceId, String action, Ec2Deadline deadline,
+                                 Consumer<AwsRequestOverrideConfiguration> call) {
+        long until = Math.min(deadline.at(), System.nanoTime() + MAX_CONSISTENCY_WAIT.toNanos());
         long delay = 100;
         while (true) {
             try {
-                call.run();
+                call.accept(deadline.sdk(action));
                 return false;
             } catch (SdkException e) {
                 if (!Ec2Errors.instanceNotFound(e)) {
                     throw failure(action, e);
                 }
-                if (!recent.contains(instanceId) || System.nanoTime() + delay * 1_000_000 > deadline) {
+                if (!recent.contains(instanceId) || System.nanoTime() + delay * 1_000_000 > until) {
                     return true;
                 }
             }

@@ -37,7 +37,9 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ec2InstancePlugin.class);
     private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
-    private static final int STRIPES = 64;
+    /** Instances whose volumes attach at once, and more waiting: each mostly sleeps in bounded waits. */
+    static final int ATTACH_THREADS = 32;
+    static final int ATTACH_QUEUE = 224;
     /** ClientToken generations tried when EC2 hands back a terminated instance for a pet's token. */
     private static final int MAX_GENERATIONS = 8;
 
@@ -46,18 +48,24 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     private final Ec2Attachments attachments;
     private final Ec2RecentLaunches recent;
     private final Ec2InstanceLookup lookup;
+    private final Ec2Credentials credentials;
     /** Provisions of one LogicalID are serialized so a retry in this process finds the first one's instance. */
-    private final Object[] petLocks = new Object[STRIPES];
+    private final Ec2PetLocks petLocks = new Ec2PetLocks();
 
-    public Ec2InstancePlugin(Ec2Client ec2, Ec2Config config) {
+    /** @param credentials the provider {@code ec2} signs with, asked whether it found any */
+    Ec2InstancePlugin(Ec2Client ec2, Ec2Config config, Ec2Credentials credentials) {
+        this(ec2, config, credentials, ATTACH_THREADS, ATTACH_QUEUE);
+    }
+
+    /** @param attachThreads instances whose volumes attach at once; {@code attachQueue} more may wait */
+    Ec2InstancePlugin(Ec2Client ec2, Ec2Config config, Ec2Credentials credentials, int attachThreads,
+                      int attachQueue) {
         this.ec2 = ec2;
         this.config = config;
-        this.attachments = new Ec2Attachments(ec2, config.attachTimeout());
+        this.credentials = credentials;
+        this.attachments = new Ec2Attachments(ec2, config.attachTimeout(), attachThreads, attachQueue);
         this.recent = new Ec2RecentLaunches(config.consistencyWindow(), Clock.systemUTC());
-        this.lookup = new Ec2InstanceLookup(ec2, config, recent);
-        for (int i = 0; i < STRIPES; i++) {
-            petLocks[i] = new Object();
-        }
+        this.lookup = new Ec2InstanceLookup(ec2, config, recent, credentials);
     }
 
     /** Example Properties, as /info/api.json shows them. */
@@ -79,11 +87,13 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     public void validate(RawJson properties) {
         Ec2Properties props = Ec2PropertiesCodec.decode(properties);
         if (config.validateDryRun()) {
+            Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
             try {
-                ec2.runInstances(props.toRequest().minCount(1).maxCount(1).dryRun(true).build());
+                ec2.runInstances(props.toRequest().minCount(1).maxCount(1).dryRun(true)
+                        .overrideConfiguration(deadline.sdk("RunInstances (DryRun)")).build());
             } catch (SdkException e) {
                 if (!Ec2Errors.code(e).equals("DryRunOperation")) {
-                    throw Ec2Errors.translate("RunInstances (DryRun)", e);
+                    throw lookup.failure("RunInstances (DryRun)", e);
                 }
             }
         }
@@ -91,17 +101,18 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
 
     @Override
     public InstanceId provision(Spec spec) {
+        Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
         Ec2Properties props = Ec2PropertiesCodec.decode(spec.properties());
         Ec2Tags.checkUserTags("Tags", spec.tags());
         List<String> volumeIds = volumeIds(spec.attachments());
         Map<String, String> tags = Ec2Tags.forInstance(props.tags(), spec.tags(), config.namespace(),
                 spec.logicalId(), volumeIds);
         if (spec.logicalId().isEmpty()) {
-            return launch(props, spec, tags, volumeIds, Ec2ClientToken.random(), false);
+            return launch(props, spec, tags, volumeIds, Ec2ClientToken.random(), false, deadline);
         }
         String logicalId = spec.logicalId().get();
-        synchronized (petLocks[Math.floorMod(logicalId.hashCode(), STRIPES)]) {
-            Optional<Instance> existing = lookup.pet(logicalId);
+        return petLocks.withLock(logicalId, deadline, () -> {
+            Optional<Instance> existing = lookup.pet(logicalId, deadline);
             if (existing.isPresent()) {
                 Instance i = existing.get();
                 Map<String, String> wanted = new java.util.HashMap<>(tags);
@@ -114,8 +125,8 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
                 throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
                         + " is held by instance " + i.instanceId() + " with other tags");
             }
-            return launch(props, spec, tags, volumeIds, null, true);
-        }
+            return launch(props, spec, tags, volumeIds, null, true, deadline);
+        });
     }
 
     private static List<String> volumeIds(List<Attachment> attachments) {
@@ -137,15 +148,30 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     }
 
     private InstanceId launch(Ec2Properties props, Spec spec, Map<String, String> tags, List<String> volumeIds,
-                              Ec2ClientToken cattleToken, boolean pet) {
-        Optional<String> zone = attachments.checkBeforeLaunch(volumeIds,
-                Optional.ofNullable(props.placement()).map(Ec2Properties.Placement::availabilityZone));
+                              Ec2ClientToken cattleToken, boolean pet, Ec2Deadline deadline) {
+        // The attachments' place is taken before anything is launched: when there is none, nothing is made.
+        try (Ec2Attachments.Place place = volumeIds.isEmpty() ? null : attachments.reserve()) {
+            Optional<String> zone = attachments.checkBeforeLaunch(volumeIds,
+                    Optional.ofNullable(props.placement()).map(Ec2Properties.Placement::availabilityZone), deadline);
+            Instance instance = runInstance(props, spec, tags, zone, cattleToken, pet, deadline);
+            recent.add(instance);
+            if (place != null) {
+                attachments.start(place, instance.instanceId(), volumeIds, props.attachment().deviceNames());
+            }
+            return new InstanceId(instance.instanceId());
+        }
+    }
+
+    /** One RunInstances, again with the next ClientToken generation while EC2 hands back a terminated pet. */
+    private Instance runInstance(Ec2Properties props, Spec spec, Map<String, String> tags, Optional<String> zone,
+                                 Ec2ClientToken cattleToken, boolean pet, Ec2Deadline deadline) {
         long started = System.nanoTime();
         Instance instance = null;
         for (int generation = 0; instance == null; generation++) {
             Ec2ClientToken token = !pet ? cattleToken : generation < MAX_GENERATIONS
                     ? Ec2ClientToken.forPet(spec.logicalId().get(), tags, generation) : Ec2ClientToken.random();
-            RunInstancesRequest request = Ec2LaunchRequest.build(props, spec, tags, zone, token);
+            RunInstancesRequest request = Ec2LaunchRequest.build(props, spec, tags, zone, token).toBuilder()
+                    .overrideConfiguration(deadline.sdk("RunInstances")).build();
             List<Instance> made;
             try {
                 made = ec2.runInstances(request).instances();
@@ -164,14 +190,11 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
             }
             instance = made.get(0).toBuilder().tags(Ec2Tags.toSdk(tags)).build();
         }
-        recent.add(instance);
-        if (!volumeIds.isEmpty()) {
-            attachments.start(instance.instanceId(), volumeIds, props.attachment().deviceNames());
-        }
         LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", instance.instanceId())
-                .addKeyValue("logicalId", spec.logicalId().orElse("")).addKeyValue("volumes", volumeIds.size())
+                .addKeyValue("logicalId", spec.logicalId().orElse(""))
+                .addKeyValue("volumes", Ec2Tags.attachmentVolumes(instance.tags()).size())
                 .addKeyValue("ms", (System.nanoTime() - started) / 1_000_000).log("launched");
-        return new InstanceId(instance.instanceId());
+        return instance;
     }
 
     @Override
@@ -184,26 +207,28 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         } catch (IllegalArgumentException e) {
             throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "labels: " + e.getMessage());
         }
-        Instance instance = managed(id).orElseThrow(() -> InstanceException.notFound(id));
+        Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
+        Instance instance = managed(id, deadline).orElseThrow(() -> InstanceException.notFound(id));
         if (labels.isEmpty()) {
             return;
         }
-        if (lookup.withConsistencyRetry(id.value(), "CreateTags", () -> ec2.createTags(r -> r
-                .resources(instance.instanceId()).tags(Ec2Tags.toSdk(labels))))) {
+        if (lookup.withConsistencyRetry(id.value(), "CreateTags", deadline, o -> ec2.createTags(r -> r
+                .resources(instance.instanceId()).tags(Ec2Tags.toSdk(labels)).overrideConfiguration(o)))) {
             throw InstanceException.notFound(id);
         }
     }
 
     @Override
     public void destroy(InstanceId id, DestroyContext context) {
-        Optional<Instance> instance = managed(id);
+        Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
+        Optional<Instance> instance = managed(id, deadline);
         if (instance.isEmpty()) {
             recent.forget(id.value());
             LOG.atDebug().addKeyValue("instance", id).log("destroy: no such managed instance, nothing to do");
             return;
         }
-        boolean gone = lookup.withConsistencyRetry(id.value(), "TerminateInstances",
-                () -> ec2.terminateInstances(r -> r.instanceIds(id.value())));
+        boolean gone = lookup.withConsistencyRetry(id.value(), "TerminateInstances", deadline,
+                o -> ec2.terminateInstances(r -> r.instanceIds(id.value()).overrideConfiguration(o)));
         recent.forget(id.value());
         attachments.forget(id.value());
         LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
@@ -213,17 +238,17 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     }
 
     /** The instance if it exists, lives, and is ours (marker and namespace); a malformed id is simply absent. */
-    private Optional<Instance> managed(InstanceId id) {
+    private Optional<Instance> managed(InstanceId id, Ec2Deadline deadline) {
         if (!INSTANCE_ID.matcher(id.value()).matches()) {
             return Optional.empty();
         }
-        return lookup.byId(id.value()).filter(i -> Ec2Tags.managed(i.tags(), config.namespace()))
+        return lookup.byId(id.value(), deadline).filter(i -> Ec2Tags.managed(i.tags(), config.namespace()))
                 .filter(i -> Ec2TagFilters.LIVE_STATES.contains(i.state().nameAsString()));
     }
 
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
-        List<Instance> found = lookup.matching(tags);
+        List<Instance> found = lookup.matching(tags, Ec2Deadline.after(config.callTimeout()));
         List<Description> out = new ArrayList<>(found.size());
         for (Instance i : found) {
             Description d = Description.of(new InstanceId(i.instanceId()),
@@ -250,7 +275,10 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         return new RawJson(node.toString());
     }
 
-    /** One DescribeAvailabilityZones, a single attempt bounded by {@link Ec2Sdk#PROBE_TIMEOUT}. */
+    /**
+     * One DescribeAvailabilityZones, a single attempt bounded by {@link Ec2Sdk#PROBE_TIMEOUT}; without credentials it
+     * says so, not that EC2 cannot be reached.
+     */
     @Override
     public void checkHealth() {
         try {
@@ -258,6 +286,11 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         } catch (SdkException e) {
             throw lookup.failure("DescribeAvailabilityZones", e);
         }
+    }
+
+    /** LogicalIDs with a lock now: none once no Provision of a pet is in progress. */
+    int petLocksInUse() {
+        return petLocks.size();
     }
 
     @Override

@@ -11,6 +11,8 @@ import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginLauncher;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,6 +27,7 @@ import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
         exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
             "2:bad command line", "3:could not start (socket in use, no region, bad option value)"})
 public final class Ec2Main implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(Ec2Main.class);
     static final String DEFAULT_NAME = "instance-aws";
 
     @Mixin
@@ -52,8 +55,8 @@ public final class Ec2Main implements Callable<Integer> {
 
     @Option(names = "--call-timeout", paramLabel = "SECONDS",
             defaultValue = "" + Ec2Config.DEFAULT_CALL_TIMEOUT_SECONDS,
-            description = "The most one EC2 call may take, retries included; then it fails as backend unavailable "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "The most one plugin call may take, all its EC2 calls and their retries included; then it "
+                    + "fails as backend unavailable (default: ${DEFAULT-VALUE}).")
     double callTimeoutSeconds;
 
     @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "" + Ec2Config.DEFAULT_RATE,
@@ -90,8 +93,13 @@ public final class Ec2Main implements Callable<Integer> {
 
     Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
         Ec2Config config = config();
-        return Map.of("", new Ec2InstancePlugin(Ec2Sdk.client(config, Ec2Sdk.credentials(config), meter,
-                List.of()), config));
+        Ec2Credentials credentials = Ec2Credentials.of(config);
+        // A warning, not a start-up failure: credentials may appear later (a profile written, a role attached),
+        // and /healthz says "no credentials" meanwhile.
+        credentials.check().ifPresent(missing -> LOG.atWarn().log(missing + "; every EC2 call fails until "
+                + "there are some"));
+        return Map.of("", new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, meter, List.of()), config,
+                credentials));
     }
 
     Ec2Config config() throws PluginLauncher.StartupException {

@@ -1,6 +1,7 @@
 package org.infrakit4j.aws;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -15,15 +16,22 @@ final class Ec2RequestBudget implements ExecutionInterceptor {
     private final double rate;
     private final double burst;
     private final long intervalNanos;
+    private final LongSupplier clock;
     private double stored;
     private long nextFree;
 
     Ec2RequestBudget(double rate) {
+        this(rate, System::nanoTime);
+    }
+
+    /** @param clock nanoseconds, as {@link System#nanoTime()} (a test's own clock keeps it exact) */
+    Ec2RequestBudget(double rate, LongSupplier clock) {
         this.rate = rate;
         this.burst = Math.max(1, rate);
         this.intervalNanos = rate > 0 ? (long) (TimeUnit.SECONDS.toNanos(1) / rate) : 0;
+        this.clock = clock;
         this.stored = burst;
-        this.nextFree = System.nanoTime();
+        this.nextFree = clock.getAsLong();
     }
 
     static boolean mutating(String operation) {
@@ -46,7 +54,7 @@ final class Ec2RequestBudget implements ExecutionInterceptor {
 
     /** Takes one permit and returns how long the caller must wait for it (nanoseconds). */
     synchronized long reserve() {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (now > nextFree) {
             stored = Math.min(burst, stored + (double) (now - nextFree) / intervalNanos);
             nextFree = now;

@@ -68,7 +68,17 @@ final class Ec2Emulator {
     }
 
     static Ec2InstancePlugin plugin(Ec2Config config, BackendMeter meter, ExecutionInterceptor... interceptors) {
-        return new Ec2InstancePlugin(Ec2Sdk.client(config, CREDENTIALS, meter, List.of(interceptors)), config);
+        Ec2Credentials credentials = Ec2Credentials.fixed(CREDENTIALS);
+        return new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, meter, List.of(interceptors)), config,
+                credentials);
+    }
+
+    /** A plugin with room for {@code attachThreads + attachQueue} instances' attachments at once. */
+    static Ec2InstancePlugin plugin(Ec2Config config, int attachThreads, int attachQueue,
+                                    ExecutionInterceptor... interceptors) {
+        Ec2Credentials credentials = Ec2Credentials.fixed(CREDENTIALS);
+        return new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, BackendMeter.NONE, List.of(interceptors)),
+                config, credentials, attachThreads, attachQueue);
     }
 
     /** A plain client for arranging and checking state behind the plugin's back. */

@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -414,7 +418,9 @@ class Ec2InstancePluginTest {
             assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
                     + "cannot reach EC2 at " + proxy.endpoint() + ": ").contains("refused");
         });
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(700));
+        // Five retries backing off from 200 ms would take over 6 s: well inside that means one attempt, on a busy
+        // machine too.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         assertThat(counter.attempts("DescribeAvailabilityZones")).as("no retry").isEqualTo(2);
 
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -425,10 +431,12 @@ class Ec2InstancePluginTest {
             assertThatThrownBy(stuck::checkHealth).isInstanceOfSatisfying(InstanceException.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
                 assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
-                        + "cannot reach EC2 at " + hanging + ": ");
+                        + "cannot reach EC2 at " + hanging + ": ").contains("did not complete before the specified "
+                        + "timeout configuration: " + Ec2Sdk.PROBE_TIMEOUT.toMillis() + " millis");
             });
+            // The probe's own bound fired (not the 30 s call timeout, not at once); the margin is for a busy machine.
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Ec2Sdk.PROBE_TIMEOUT,
-                    Duration.ofMillis(900));
+                    Duration.ofSeconds(5));
         }
     }
 
@@ -453,5 +461,103 @@ class Ec2InstancePluginTest {
         InstanceId petId = plugin.provision(pet);
         proxy.lagNext(5);
         assertThat(plugin.provision(pet)).as("found while EC2 does not list it yet").isEqualTo(petId);
+    }
+
+    // --- Locks, deadlines and bounds (slow answers from the fake in front of the emulator) ---
+
+    @Test
+    void anotherPetDoesNotWaitBehindASlowLaunch() throws Exception {
+        FakeEc2Proxy proxy = proxy();
+        Ec2InstancePlugin backend = Ec2Emulator.plugin(Ec2Emulator.config(proxy.endpoint()), counter);
+        closeLater.add(backend);
+        PluginHarness harness = PluginHarness.serve(backend, TIMEOUT);
+        closeLater.add(harness);
+        plugin = harness.client();
+        // "Aa" and "BB" hash alike: these two LogicalIDs would share the stripe of any hash-striped lock.
+        assertThat("db-Aa".hashCode()).isEqualTo("db-BB".hashCode());
+        proxy.delayNext("RunInstances", 1, Duration.ofSeconds(10));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        closeLater.add(pool::shutdownNow);
+        Spec slowPet = Spec.of(props(""), Map.of("pet", "slow")).withLogicalId("db-Aa");
+        // In-process: a held call over the socket would meet the client's idle timeout first.
+        Future<InstanceId> slow = pool.submit(() -> backend.provision(slowPet));
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (proxy.delaying() == 0) {
+            assertThat(System.nanoTime()).as("the slow pet's RunInstances reaches EC2").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+
+        InstanceId other = plugin.provision(Spec.of(props(""), Map.of("pet", "other")).withLogicalId("db-BB"));
+        assertThat(slow).as("the other pet was made while the slow launch was still held").isNotDone();
+        assertThat(tagMap(ec2Instance(other).tags())).containsEntry(Ec2Tags.LOGICAL_ID_KEY, "db-BB");
+
+        InstanceId slowId = slow.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(slowId).isNotEqualTo(other);
+        assertThat(plugin.provision(slowPet)).as("the pet's retry still finds its instance").isEqualTo(slowId);
+        assertThat(backend.petLocksInUse()).as("no lock kept once no call is in progress").isZero();
+    }
+
+    @Test
+    void labelAndDestroyHaveOneDeadlineForAllTheirEc2Calls() throws Exception {
+        FakeEc2Proxy proxy = proxy();
+        Duration callTimeout = Duration.ofSeconds(8);
+        // Each slow EC2 call alone fits in the call timeout with room for a busy machine; two of them do not.
+        Duration slow = Duration.ofSeconds(5);
+        plugin = serve(Ec2Emulator.config(proxy.endpoint()).withCallTimeout(callTimeout));
+        InstanceId id = plugin.provision(Spec.of(props(""), Map.of("deadline", "1")));
+
+        proxy.delayNext("DescribeInstances", 1, slow);
+        plugin.label(id, Map.of("one", "slow-call"));
+        assertThat(tagMap(ec2Instance(id).tags())).containsEntry("one", "slow-call");
+
+        proxy.delayNext("DescribeInstances", 1, slow);
+        proxy.delayNext("CreateTags", 1, slow);
+        assertThatThrownBy(() -> plugin.label(id, Map.of("two", "slow-calls")))
+                .isInstanceOfSatisfying(InstanceException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                    assertThat(e.getMessage()).startsWith("backend unavailable: EC2 CreateTags failed: ")
+                            .contains("did not complete before the specified timeout");
+                });
+
+        proxy.delayNext("DescribeInstances", 1, slow);
+        proxy.delayNext("TerminateInstances", 1, slow);
+        assertThatThrownBy(() -> plugin.destroy(id, DestroyContext.TERMINATE))
+                .isInstanceOfSatisfying(InstanceException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+                    assertThat(e.getMessage()).startsWith("backend unavailable: EC2 TerminateInstances failed: ")
+                            .contains("did not complete before the specified timeout");
+                });
+    }
+
+    @Test
+    void attachmentsBeyondTheBoundAreRefusedBeforeLaunchNotQueued() throws Exception {
+        FakeEc2Proxy proxy = proxy();
+        Ec2InstancePlugin backend = Ec2Emulator.plugin(Ec2Emulator.config(proxy.endpoint()), 1, 0, counter);
+        closeLater.add(backend);
+        PluginHarness harness = PluginHarness.serve(backend, TIMEOUT);
+        closeLater.add(harness);
+        plugin = harness.client();
+        // The first attachment's wait for its instance is held: its place stays taken meanwhile. Provision itself
+        // makes no DescribeInstances, so the held one is the attachment's.
+        proxy.delayNext("DescribeInstances", 1, Duration.ofSeconds(6));
+        Spec first = new Spec(props(""), Map.of("bound", "1"), "", Optional.empty(),
+                List.of(new Attachment(Ec2Emulator.createVolume(admin, "us-east-1a"), "ebs")));
+        Spec second = new Spec(props(""), Map.of("bound", "2"), "", Optional.empty(),
+                List.of(new Attachment(Ec2Emulator.createVolume(admin, "us-east-1a"), "ebs")));
+        InstanceId firstId = plugin.provision(first);
+
+        assertThatThrownBy(() -> plugin.provision(second)).isInstanceOfSatisfying(InstanceException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+            assertThat(e.getMessage()).isEqualTo("backend unavailable: too many attachments in progress (at most 1 "
+                    + "instances' at once); retry later");
+        });
+        assertThat(counter.calls("RunInstances")).as("nothing launched for the refused Provision").isEqualTo(1);
+        assertThat(plugin.provision(Spec.of(props(""), Map.of("bound", "none")))).as("no attachments, no wait")
+                .isNotNull();
+
+        assertThat(awaitAttachments(firstId, 1).findValuesAsText("State")).containsOnly("attached");
+        InstanceId secondId = plugin.provision(second);
+        assertThat(awaitAttachments(secondId, 1).findValuesAsText("State")).as("the place is free again")
+                .containsOnly("attached");
     }
 }

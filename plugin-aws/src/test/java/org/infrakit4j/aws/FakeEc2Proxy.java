@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A fake in front of the emulator, on 127.0.0.1: it forwards every request to moto unless told to answer some
  * itself with what real EC2 sends and moto never does: throttling (RequestLimitExceeded, HTTP 503), server errors
  * (HTTP 500/503), and eventual-consistency lag (a just-launched instance missing from DescribeInstances, NotFound
- * from calls on it). It can be stopped and restarted on the same port to play an endpoint that goes down.
+ * from calls on it), and slow answers (a request held a while before it goes on). It can be stopped and restarted
+ * on the same port to play an endpoint that goes down.
  */
 final class FakeEc2Proxy implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("connection", "content-length", "expect", "host",
@@ -40,6 +41,8 @@ final class FakeEc2Proxy implements AutoCloseable {
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
     private final AtomicInteger hidden = new AtomicInteger();
     private final AtomicInteger injected = new AtomicInteger();
+    private final Map<String, Deque<Duration>> delays = new ConcurrentHashMap<>();
+    private final AtomicInteger delaying = new AtomicInteger();
     private int port;
     private HttpServer server;
     private java.util.concurrent.ExecutorService executor;
@@ -72,6 +75,24 @@ final class FakeEc2Proxy implements AutoCloseable {
      */
     void lagNext(int count) {
         hidden.set(count);
+    }
+
+    /** The next {@code count} calls of {@code action} are held {@code delay} before they go on (slow EC2). */
+    synchronized void delayNext(String action, int count, Duration delay) {
+        Deque<Duration> queue = delays.computeIfAbsent(action, a -> new ArrayDeque<>());
+        for (int i = 0; i < count; i++) {
+            queue.add(delay);
+        }
+    }
+
+    /** How many requests are being held now. */
+    int delaying() {
+        return delaying.get();
+    }
+
+    private synchronized Duration nextDelay(String action) {
+        Deque<Duration> queue = delays.get(action);
+        return queue == null ? null : queue.poll();
     }
 
     int injected() {
@@ -119,6 +140,18 @@ final class FakeEc2Proxy implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             Map<String, String> form = form(new String(body, StandardCharsets.UTF_8));
             String action = form.getOrDefault("Action", "");
+            Duration delay = nextDelay(action);
+            if (delay != null) {
+                delaying.incrementAndGet();
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } finally {
+                    delaying.decrementAndGet();
+                }
+            }
             Fault fault = nextFault(action, form);
             if (fault != null) {
                 injected.incrementAndGet();

@@ -1,0 +1,53 @@
+package org.infrakit4j.aws;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+
+/**
+ * One plugin call's deadline ({@code --call-timeout}): every EC2 call it makes (Label's DescribeInstances then
+ * CreateTags, Provision's lookup then RunInstances), with their retries and backoff, shares it, so a call never takes
+ * a multiple of the timeout because it happens to need several EC2 calls.
+ *
+ * @param at the deadline in {@link System#nanoTime()} terms
+ * @param budget the whole call's time, for messages
+ */
+record Ec2Deadline(long at, Duration budget) {
+    Ec2Deadline {
+        Objects.requireNonNull(budget, "budget");
+        if (budget.isNegative() || budget.isZero()) {
+            throw new IllegalArgumentException("budget must be positive, got " + budget);
+        }
+    }
+
+    /** A deadline {@code budget} from now. */
+    static Ec2Deadline after(Duration budget) {
+        return new Ec2Deadline(System.nanoTime() + budget.toNanos(), budget);
+    }
+
+    long remainingNanos() {
+        return at - System.nanoTime();
+    }
+
+    /**
+     * The request settings of one EC2 call: what is left of the deadline as its whole-call timeout (the SDK's retries
+     * included).
+     *
+     * @throws InstanceException backend unavailable, when nothing is left: the call is not sent
+     */
+    AwsRequestOverrideConfiguration sdk(String action) {
+        long left = remainingNanos();
+        if (left < 1_000_000) {
+            throw spent(action);
+        }
+        return AwsRequestOverrideConfiguration.builder().apiCallTimeout(Duration.ofNanos(left)).build();
+    }
+
+    /** The error for an EC2 call that was not sent because the plugin call's time is spent. */
+    InstanceException spent(String action) {
+        return new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "EC2 " + action + " not sent: the call timeout of "
+                + budget.toMillis() + " ms is spent by the EC2 calls before it");
+    }
+}
