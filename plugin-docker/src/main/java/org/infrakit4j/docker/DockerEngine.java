@@ -14,19 +14,25 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -86,17 +92,33 @@ final class DockerEngine implements AutoCloseable {
     private final Config config;
     private final DockerClient client;
     private final BackendMeter meter;
-    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "docker-engine-" + WORKER_IDS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Engine calls in flight at once. Each call runs on its own worker, which a hung engine holds until the call's
+     * deadline (unix socket: the interrupt closes it) or the response timeout (tcp: a blocked read ignores the
+     * interrupt). Callers are the RPC threads and the set-up pool, so 32 is more than the plugin ever needs while the
+     * engine answers; once they are all held, a further call is refused at once instead of stranding one more thread.
+     */
+    static final int MAX_CALLS = 32;
+    /**
+     * What the response timeout allows beyond the call timeout: a stop keeps the engine silent for the container's
+     * grace period. A tcp:// read that hangs longer than this ends with a timeout and frees its worker.
+     */
+    private static final Duration SILENCE_ALLOWANCE = Duration.ofSeconds(60);
+    private final ThreadPoolExecutor workers;
     private static final AtomicInteger WORKER_IDS = new AtomicInteger();
 
     private DockerEngine(Config config, DockerClient client, BackendMeter meter) {
         this.config = config;
         this.client = client;
         this.meter = meter;
+        // No queue: a call either gets a worker now or is refused; idle workers end after a minute.
+        this.workers = new ThreadPoolExecutor(MAX_CALLS, MAX_CALLS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "docker-engine-" + WORKER_IDS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.workers.allowCoreThreadTimeOut(true);
     }
 
     static DockerEngine connect(Config config, BackendMeter meter) {
@@ -112,8 +134,19 @@ final class DockerEngine implements AutoCloseable {
                 .sslConfig(config.tlsVerify() ? clientConfig.getSSLConfig() : null)
                 .maxConnections(64)
                 .connectionTimeout(Duration.ofSeconds(Math.min(5, config.timeout().toSeconds() + 1)))
+                .responseTimeout(responseTimeout(config))
                 .build();
         return new DockerEngine(config, DockerClientImpl.getInstance(clientConfig, http), meter);
+    }
+
+    /** The socket read timeout of a tcp:// engine: the longest the engine may stay silent in a call. */
+    static Duration responseTimeout(Config config) {
+        return config.timeout().plus(SILENCE_ALLOWANCE);
+    }
+
+    /** Engine calls holding a worker now (running, or stranded on a hung engine). */
+    int callsInFlight() {
+        return workers.getActiveCount();
     }
 
     DockerClient client() {
@@ -153,7 +186,13 @@ final class DockerEngine implements AutoCloseable {
     }
 
     private <T> T await(String what, Duration deadline, Supplier<T> action) {
-        Future<T> result = workers.submit(action::get);
+        Future<T> result;
+        try {
+            result = workers.submit(action::get);
+        } catch (RejectedExecutionException e) {
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "docker engine at " + host() + ": "
+                    + MAX_CALLS + " calls already waiting for it, not starting another (" + what + "); retry later");
+        }
         try {
             return result.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -189,7 +228,7 @@ final class DockerEngine implements AutoCloseable {
         if (io != null) {
             String why = io instanceof InterruptedIOException
                     ? "no answer within " + seconds(config.timeout()) + " s (" + io.getMessage() + ")"
-                    : "unreachable (" + io.getClass().getSimpleName() + ": " + io.getMessage() + ")";
+                    : "unreachable (" + inWords(io) + ")";
             return new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "docker engine at " + host() + " " + why
                     + " during " + what, e);
         }
@@ -197,6 +236,32 @@ final class DockerEngine implements AutoCloseable {
             return re;
         }
         return new InstanceException(ErrorCode.INTERNAL, what + ": " + e, e);
+    }
+
+    /** Why a connection failed, in words rather than an exception class name. */
+    static String inWords(IOException e) {
+        String detail = e.getMessage() == null ? "" : e.getMessage();
+        if (e instanceof NoSuchFileException) {
+            return "no socket at " + detail;
+        }
+        if (e instanceof AccessDeniedException || detail.contains("Permission denied")) {
+            return "permission denied" + (detail.isEmpty() || detail.equals("Permission denied") ? ""
+                    : ": " + detail);
+        }
+        if (e instanceof UnknownHostException) {
+            return "unknown host " + detail;
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused" + (detail.isEmpty() || detail.startsWith("Connection refused") ? ""
+                    : ": " + detail);
+        }
+        if (e instanceof SSLException) {
+            return "TLS handshake failed: " + detail;
+        }
+        if (detail.contains("Connection reset") || detail.contains("Broken pipe")) {
+            return "connection closed by the engine";
+        }
+        return detail.isEmpty() ? "connection failed" : detail;
     }
 
     void run(Operation operation, String what, Runnable action) {
