@@ -239,21 +239,20 @@ final class DockerEngine implements AutoCloseable {
     }
 
     /** Why a connection failed, in words rather than an exception class name. */
-    static String inWords(IOException e) {
+    String inWords(IOException e) {
         String detail = e.getMessage() == null ? "" : e.getMessage();
-        if (e instanceof NoSuchFileException) {
-            return "no socket at " + detail;
+        String socket = host().startsWith("unix://") ? URI.create(host()).getPath() : null;
+        if (e instanceof NoSuchFileException || detail.contains("No such file or directory")) {
+            return socket != null ? "no socket at " + socket : "no such file: " + detail;
         }
         if (e instanceof AccessDeniedException || detail.contains("Permission denied")) {
-            return "permission denied" + (detail.isEmpty() || detail.equals("Permission denied") ? ""
-                    : ": " + detail);
+            return "permission denied" + (socket != null ? " on " + socket : "");
         }
         if (e instanceof UnknownHostException) {
             return "unknown host " + detail;
         }
-        if (e instanceof ConnectException) {
-            return "connection refused" + (detail.isEmpty() || detail.startsWith("Connection refused") ? ""
-                    : ": " + detail);
+        if (e instanceof ConnectException || detail.contains("Connection refused")) {
+            return "connection refused";
         }
         if (e instanceof SSLException) {
             return "TLS handshake failed: " + detail;
@@ -331,15 +330,6 @@ final class DockerEngine implements AutoCloseable {
         call(Operation.SYSTEM_PING, "ping", deadline, () -> client.pingCmd().exec());
     }
 
-    /** Whether the engine answers /_ping now. */
-    boolean ping() {
-        try {
-            call(Operation.SYSTEM_PING, "ping", () -> client.pingCmd().exec());
-            return true;
-        } catch (InstanceException e) {
-            return false;
-        }
-    }
 
     /** The engine's own message from a docker-java error ("Status 404: {\"message\":\"...\"}"). */
     static String engineMessage(DockerException e) {

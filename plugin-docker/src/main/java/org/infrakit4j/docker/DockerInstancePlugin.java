@@ -111,8 +111,11 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         DockerLabels labels = new DockerLabels(namespace);
         DockerLabelStore store = DockerLabelStore.open(labelStore);
         DockerEngine connected = DockerEngine.connect(engine, meter);
-        if (!connected.ping()) {
-            LOG.atWarn().addKeyValue("engine", engine.host())
+        try {
+            connected.checkPing(engine.timeout());
+        } catch (InstanceException e) {
+            // Not fatal: a supervisor may start the plugin before dockerd. The reason is in words, not a class name.
+            LOG.atWarn().addKeyValue("engine", engine.host()).addKeyValue("error", e.getMessage())
                     .log("docker engine not answering yet; calls fail until it is");
         }
         DockerInstancePlugin plugin = new DockerInstancePlugin(connected, labels, store, patience);

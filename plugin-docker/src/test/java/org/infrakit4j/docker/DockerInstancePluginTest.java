@@ -456,6 +456,22 @@ class DockerInstancePluginTest {
     }
 
     @Test
+    void anEngineThatIsNotThereIsExplainedInWords() throws Exception {
+        Path missing = dir.resolve("no-engine.sock");
+        InstancePlugin p = serve(new DockerEngine.Config("unix://" + missing, false, null, Duration.ofSeconds(2)),
+                NAMESPACE, dir.resolve("missing.json"));
+        assertThatThrownBy(() -> p.describeInstances(runTag, false))
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "backend unavailable: docker engine at unix://" + missing + " unreachable (no socket at "
+                                + missing + ") during list containers"));
+        Files.createFile(missing); // a file that is not a socket: nobody listens
+        assertThatThrownBy(() -> p.describeInstances(runTag, false))
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "backend unavailable: docker engine at unix://" + missing + " unreachable (connection "
+                                + "refused) during list containers"));
+    }
+
+    @Test
     void anEngineStoppedFrozenAndRestartedUnderThePlugin() throws Exception {
         try (PrivateDockerd engine = PrivateDockerd.start()) {
             engine.loadImage(docker, DockerTestBackend.image());
