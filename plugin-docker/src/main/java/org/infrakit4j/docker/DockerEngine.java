@@ -8,6 +8,7 @@ import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -21,6 +22,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -283,6 +285,16 @@ final class DockerEngine implements AutoCloseable {
     }
 
     /**
+     * The container with exactly this ID, from the engine's list: unlike an inspect, a list never waits for the
+     * container's lock, which the engine holds while it starts or stops the container (seconds on a busy machine).
+     */
+    Optional<Container> findContainer(String id) {
+        return call(Operation.CONTAINER_LIST, "find container " + id, () -> client.listContainersCmd()
+                .withShowAll(true).withIdFilter(List.of(id)).exec())
+                .stream().filter(c -> id.equals(c.getId())).findFirst();
+    }
+
+    /**
      * Stops the container, giving it {@code grace} seconds to exit, and removes it with its anonymous volumes; one
      * already gone is fine. A removal already under way (one whose call timed out, or another client's) counts only
      * once the container is gone, since that removal may still fail.
@@ -310,7 +322,7 @@ final class DockerEngine implements AutoCloseable {
             return false;
         });
         long deadline = System.nanoTime() + config.timeout().toNanos();
-        while (removing && inspectContainer(id).isPresent()) {
+        while (removing && findContainer(id).isPresent()) {
             if (System.nanoTime() > deadline) {
                 throw new InstanceException(ErrorCode.BACKEND_ERROR, "docker engine at " + host() + ": removal of "
                         + "container " + id + " already in progress and not done within " + seconds(config.timeout())

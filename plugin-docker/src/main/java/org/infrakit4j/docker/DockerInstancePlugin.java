@@ -323,9 +323,8 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         labels.checkLabelable(add);
         String id = fullId(instance.value()).orElseThrow(() -> InstanceException.notFound(instance));
         locks.run(id, () -> {
-            InspectContainerResponse c = engine.inspectContainer(id)
-                    .filter(x -> labels.isManaged(x.getConfig().getLabels())
-                            && labels.inNamespace(x.getConfig().getLabels()))
+            Container c = engine.findContainer(id)
+                    .filter(x -> labels.isManaged(x.getLabels()) && labels.inNamespace(x.getLabels()))
                     .orElseThrow(() -> InstanceException.notFound(instance));
             try {
                 store.merge(c.getId(), add);
@@ -360,13 +359,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         CompletableFuture<Void> removal = destroying.get(id);
         if (removal == null) {
             // Checked here, so an engine that does not answer fails the call and a foreign container is refused.
-            Optional<InspectContainerResponse> found = engine.inspectContainer(id);
+            Optional<Container> found = engine.findContainer(id);
             if (found.isEmpty()) {
                 LOG.atDebug().addKeyValue("instance", id).log("destroy: no such container, nothing to do");
                 locks.run(id, () -> forget(id));
                 return;
             }
-            Map<String, String> have = found.get().getConfig().getLabels();
+            Map<String, String> have = found.get().getLabels();
             if (!labels.isManaged(have) || !labels.inNamespace(have)) {
                 throw new InstanceException(ErrorCode.CONFLICT, "container " + id + (labels.isManaged(have)
                         ? " belongs to another namespace" : " is not managed by this plugin (no label "

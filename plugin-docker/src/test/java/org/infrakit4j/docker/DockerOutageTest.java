@@ -211,12 +211,24 @@ class DockerOutageTest {
             // The engine keeps its containers across the restart (stopped): nothing made before is lost.
             assertThat(patiently(() -> client.describeInstances(Map.of("ik4j.phase", "before"), false)))
                     .extracting(Description::id).containsExactlyInAnyOrderElementsOf(before);
-            List<Description> left = patiently(() -> client.describeInstances(Map.of(), false));
             int retried = 0;
             List<String> stuck = new ArrayList<>();
+            List<Description> left;
             try (DockerClient docker = DockerTestBackend.client(host)) {
+                // Destroy answers before its removal ends, and Describe leaves such a container out: the removals
+                // the load started still run on a busy engine. Once they end (or fail, and the container is
+                // described again for a retry), Describe and the engine agree.
+                left = patiently(() -> client.describeInstances(Map.of(), false));
                 Set<String> inEngine = DockerTestBackend.containersLabelled(docker, namespace).stream()
                         .map(c -> c.getId()).collect(Collectors.toSet());
+                long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!Set.copyOf(left.stream().map(d -> d.id().value()).toList()).equals(inEngine)
+                        && System.nanoTime() < settle) {
+                    Thread.sleep(200);
+                    left = patiently(() -> client.describeInstances(Map.of(), false));
+                    inEngine = DockerTestBackend.containersLabelled(docker, namespace).stream()
+                            .map(c -> c.getId()).collect(Collectors.toSet());
+                }
                 assertThat(left).extracting(d -> d.id().value()).as("Describe lists every container of the test")
                         .containsExactlyInAnyOrderElementsOf(inEngine);
                 for (Description d : left) {
@@ -294,7 +306,7 @@ class DockerOutageTest {
             assertThat(operations(metricsAfter)).as("operation labels: the engine API's, nothing from a request")
                     .isSubsetOf(Arrays.stream(DockerEngine.Operation.values()).map(DockerEngine.Operation::apiName)
                             .toList())
-                    .contains("ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerList",
+                    .contains("ContainerCreate", "ContainerStart", "ContainerList",
                             "ContainerStop", "ContainerDelete", "SystemPing");
             assertThat(p.isAlive()).isTrue();
 
