@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,6 +35,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.ErrorCode;
@@ -282,6 +284,12 @@ final class DockerEngine implements AutoCloseable {
                 return Optional.empty();
             }
         });
+    }
+
+    /** The IDs of every container the engine has, in any state; {@code what} names the call in an error. */
+    Set<String> containerIds(String what) {
+        return call(Operation.CONTAINER_LIST, what, () -> client.listContainersCmd().withShowAll(true).exec())
+                .stream().map(Container::getId).collect(Collectors.toSet());
     }
 
     /**

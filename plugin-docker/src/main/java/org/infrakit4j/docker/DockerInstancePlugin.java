@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.Patience;
@@ -136,9 +135,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         if (known.isEmpty()) {
             return 0;
         }
-        Set<String> live = engine.call(Operation.CONTAINER_LIST, "list containers to prune the label store",
-                () -> docker.listContainersCmd().withShowAll(true).exec()).stream().map(Container::getId)
-                .collect(Collectors.toSet());
+        Set<String> live = engine.containerIds("list containers to prune the label store");
         try {
             return store.prune(known, live);
         } catch (IOException e) {
@@ -343,9 +340,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         if (DockerIdPrefix.isFull(id) || !DockerIdPrefix.isPrefix(id)) {
             return Optional.of(id); // a full ID, or no ID: the exact look-up finds nothing for a name
         }
-        List<String> all = engine.call(Operation.CONTAINER_LIST, "list containers to find ID prefix " + id,
-                () -> docker.listContainersCmd().withShowAll(true).exec()).stream().map(Container::getId).toList();
-        return DockerIdPrefix.match(id, all);
+        return DockerIdPrefix.match(id, engine.containerIds("list containers to find ID prefix " + id));
     }
 
     @Override
