@@ -8,25 +8,35 @@ import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -86,17 +96,33 @@ final class DockerEngine implements AutoCloseable {
     private final Config config;
     private final DockerClient client;
     private final BackendMeter meter;
-    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "docker-engine-" + WORKER_IDS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Engine calls in flight at once. Each call runs on its own worker, which a hung engine holds until the call's
+     * deadline (unix socket: the interrupt closes it) or the response timeout (tcp: a blocked read ignores the
+     * interrupt). Callers are the RPC threads and the set-up pool, so 32 is more than the plugin ever needs while the
+     * engine answers; once they are all held, a further call is refused at once instead of stranding one more thread.
+     */
+    static final int MAX_CALLS = 32;
+    /**
+     * What the response timeout allows beyond the call timeout: a stop keeps the engine silent for the container's
+     * grace period. A tcp:// read that hangs longer than this ends with a timeout and frees its worker.
+     */
+    private static final Duration SILENCE_ALLOWANCE = Duration.ofSeconds(60);
+    private final ThreadPoolExecutor workers;
     private static final AtomicInteger WORKER_IDS = new AtomicInteger();
 
     private DockerEngine(Config config, DockerClient client, BackendMeter meter) {
         this.config = config;
         this.client = client;
         this.meter = meter;
+        // No queue: a call either gets a worker now or is refused; idle workers end after a minute.
+        this.workers = new ThreadPoolExecutor(MAX_CALLS, MAX_CALLS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "docker-engine-" + WORKER_IDS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.workers.allowCoreThreadTimeOut(true);
     }
 
     static DockerEngine connect(Config config, BackendMeter meter) {
@@ -112,8 +138,19 @@ final class DockerEngine implements AutoCloseable {
                 .sslConfig(config.tlsVerify() ? clientConfig.getSSLConfig() : null)
                 .maxConnections(64)
                 .connectionTimeout(Duration.ofSeconds(Math.min(5, config.timeout().toSeconds() + 1)))
+                .responseTimeout(responseTimeout(config))
                 .build();
         return new DockerEngine(config, DockerClientImpl.getInstance(clientConfig, http), meter);
+    }
+
+    /** The socket read timeout of a tcp:// engine: the longest the engine may stay silent in a call. */
+    static Duration responseTimeout(Config config) {
+        return config.timeout().plus(SILENCE_ALLOWANCE);
+    }
+
+    /** Engine calls holding a worker now (running, or stranded on a hung engine). */
+    int callsInFlight() {
+        return workers.getActiveCount();
     }
 
     DockerClient client() {
@@ -153,7 +190,13 @@ final class DockerEngine implements AutoCloseable {
     }
 
     private <T> T await(String what, Duration deadline, Supplier<T> action) {
-        Future<T> result = workers.submit(action::get);
+        Future<T> result;
+        try {
+            result = workers.submit(action::get);
+        } catch (RejectedExecutionException e) {
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "docker engine at " + host() + ": "
+                    + MAX_CALLS + " calls already waiting for it, not starting another (" + what + "); retry later");
+        }
         try {
             return result.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -189,7 +232,7 @@ final class DockerEngine implements AutoCloseable {
         if (io != null) {
             String why = io instanceof InterruptedIOException
                     ? "no answer within " + seconds(config.timeout()) + " s (" + io.getMessage() + ")"
-                    : "unreachable (" + io.getClass().getSimpleName() + ": " + io.getMessage() + ")";
+                    : "unreachable (" + inWords(io) + ")";
             return new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "docker engine at " + host() + " " + why
                     + " during " + what, e);
         }
@@ -197,6 +240,31 @@ final class DockerEngine implements AutoCloseable {
             return re;
         }
         return new InstanceException(ErrorCode.INTERNAL, what + ": " + e, e);
+    }
+
+    /** Why a connection failed, in words rather than an exception class name. */
+    String inWords(IOException e) {
+        String detail = e.getMessage() == null ? "" : e.getMessage();
+        String socket = host().startsWith("unix://") ? URI.create(host()).getPath() : null;
+        if (e instanceof NoSuchFileException || detail.contains("No such file or directory")) {
+            return socket != null ? "no socket at " + socket : "no such file: " + detail;
+        }
+        if (e instanceof AccessDeniedException || detail.contains("Permission denied")) {
+            return "permission denied" + (socket != null ? " on " + socket : "");
+        }
+        if (e instanceof UnknownHostException) {
+            return "unknown host " + detail;
+        }
+        if (e instanceof ConnectException || detail.contains("Connection refused")) {
+            return "connection refused";
+        }
+        if (e instanceof SSLException) {
+            return "TLS handshake failed: " + detail;
+        }
+        if (detail.contains("Connection reset") || detail.contains("Broken pipe")) {
+            return "connection closed by the engine";
+        }
+        return detail.isEmpty() ? "connection failed" : detail;
     }
 
     void run(Operation operation, String what, Runnable action) {
@@ -216,6 +284,22 @@ final class DockerEngine implements AutoCloseable {
                 return Optional.empty();
             }
         });
+    }
+
+    /** The IDs of every container the engine has, in any state; {@code what} names the call in an error. */
+    Set<String> containerIds(String what) {
+        return call(Operation.CONTAINER_LIST, what, () -> client.listContainersCmd().withShowAll(true).exec())
+                .stream().map(Container::getId).collect(Collectors.toSet());
+    }
+
+    /**
+     * The container with exactly this ID, from the engine's list: unlike an inspect, a list never waits for the
+     * container's lock, which the engine holds while it starts or stops the container (seconds on a busy machine).
+     */
+    Optional<Container> findContainer(String id) {
+        return call(Operation.CONTAINER_LIST, "find container " + id, () -> client.listContainersCmd()
+                .withShowAll(true).withIdFilter(List.of(id)).exec())
+                .stream().filter(c -> id.equals(c.getId())).findFirst();
     }
 
     /**
@@ -246,7 +330,7 @@ final class DockerEngine implements AutoCloseable {
             return false;
         });
         long deadline = System.nanoTime() + config.timeout().toNanos();
-        while (removing && inspectContainer(id).isPresent()) {
+        while (removing && findContainer(id).isPresent()) {
             if (System.nanoTime() > deadline) {
                 throw new InstanceException(ErrorCode.BACKEND_ERROR, "docker engine at " + host() + ": removal of "
                         + "container " + id + " already in progress and not done within " + seconds(config.timeout())
@@ -266,15 +350,6 @@ final class DockerEngine implements AutoCloseable {
         call(Operation.SYSTEM_PING, "ping", deadline, () -> client.pingCmd().exec());
     }
 
-    /** Whether the engine answers /_ping now. */
-    boolean ping() {
-        try {
-            call(Operation.SYSTEM_PING, "ping", () -> client.pingCmd().exec());
-            return true;
-        } catch (InstanceException e) {
-            return false;
-        }
-    }
 
     /** The engine's own message from a docker-java error ("Status 404: {\"message\":\"...\"}"). */
     static String engineMessage(DockerException e) {

@@ -14,11 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.rpc.BuildInfo;
@@ -39,8 +39,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Docker containers as instances. The instance ID is the full 64-hex container ID; Destroy and Label accept only
- * that exact ID (never a name or a prefix). Tags, the namespace and the plugin's own labels are written in the
+ * Docker containers as instances. The instance ID is the full 64-hex container ID; Destroy and Label also take the
+ * short ID or any unique prefix of at least 12 hex digits, as {@code docker} does (never a name). Tags, the namespace and the plugin's own labels are written in the
  * create call; tags added later by Label live in a {@link DockerLabelStore} and are overlaid on Describe.
  */
 public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
@@ -54,10 +54,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
      * alone can take longer.
      */
     static final Duration PATIENCE = Duration.ofMillis(500);
-    private static final int SET_UP_THREADS = 8;
+    /** How often the label store is pruned of containers removed behind the plugin's back. */
+    static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
     private final Duration patience;
     /** Container set-ups after create, and removals: the slow engine work a call waits for only so long. */
-    private final ExecutorService setUps;
+    private final DockerBackgroundWork background;
+    /** One thread that prunes the label store now and then. */
+    private final ScheduledExecutorService pruner;
     /** Removals under way, by container ID: left out of Describe; a Destroy that overlaps one waits for it. */
     private final Map<String, CompletableFuture<Void>> destroying = new ConcurrentHashMap<>();
     private final DockerEngine engine;
@@ -71,8 +74,9 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store,
                                  Duration patience) {
         this.patience = patience;
-        this.setUps = Executors.newFixedThreadPool(SET_UP_THREADS, r -> {
-            Thread t = new Thread(r, "ik4j-docker-start");
+        this.background = new DockerBackgroundWork(engine.host());
+        this.pruner = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ik4j-docker-prune");
             t.setDaemon(true);
             return t;
         });
@@ -106,11 +110,54 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         DockerLabels labels = new DockerLabels(namespace);
         DockerLabelStore store = DockerLabelStore.open(labelStore);
         DockerEngine connected = DockerEngine.connect(engine, meter);
-        if (!connected.ping()) {
-            LOG.atWarn().addKeyValue("engine", engine.host())
+        try {
+            connected.checkPing(engine.timeout());
+        } catch (InstanceException e) {
+            // Not fatal: a supervisor may start the plugin before dockerd. The reason is in words, not a class name.
+            LOG.atWarn().addKeyValue("engine", engine.host()).addKeyValue("error", e.getMessage())
                     .log("docker engine not answering yet; calls fail until it is");
         }
-        return new DockerInstancePlugin(connected, labels, store, patience);
+        DockerInstancePlugin plugin = new DockerInstancePlugin(connected, labels, store, patience);
+        // At once (containers may have been removed while the plugin was down), then now and then.
+        plugin.pruner.scheduleWithFixedDelay(plugin::pruneQuietly, 0, PRUNE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        return plugin;
+    }
+
+    /**
+     * Forgets the Label tags of containers that no longer exist (removed with {@code docker rm}, or while the plugin
+     * was down), so the label store never holds more than the engine's containers.
+     *
+     * @return how many were forgotten
+     */
+    int pruneLabelStore() {
+        Set<String> known = Set.copyOf(store.ids());
+        if (known.isEmpty()) {
+            return 0;
+        }
+        Set<String> live = engine.containerIds("list containers to prune the label store");
+        try {
+            return store.prune(known, live);
+        } catch (IOException e) {
+            throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void pruneQuietly() {
+        try {
+            int gone = pruneLabelStore();
+            if (gone > 0) {
+                LOG.atInfo().addKeyValue("containers", gone).log("label store pruned of containers that are gone");
+            }
+        } catch (RuntimeException e) {
+            LOG.atWarn().addKeyValue("error", e.getMessage()).log("label store not pruned this time");
+        }
+    }
+
+    /** Engine calls holding a worker now: at most {@link DockerEngine#MAX_CALLS}. */
+    int engineCallsInFlight() {
+        return engine.callsInFlight();
     }
 
     /** One /_ping, given at most 0.8 s: the server answers /healthz within a second. */
@@ -139,22 +186,33 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         long start = System.nanoTime();
         DockerProperties p = DockerJson.decode(spec.properties());
         DockerContainerSpec c = DockerContainerSpec.of(p, spec, labels.forCreate(p, spec.tags(), spec.logicalId()));
-        ContainerConfig image = images.prepare(p, c.needsImageCommand());
-        Optional<String> created;
+        // The set-up's slot is taken first: once created, a container must get its set-up.
+        DockerBackgroundWork.Ticket ticket = background.reserve("setting up a container from " + p.image());
+        String id;
+        CompletableFuture<Void> setUp = null;
         try {
-            created = create(c, p, image);
-        } catch (DockerImages.Missing e) {
-            // if-missing pulls lazily, as `docker run` does: one engine call fewer when the image is there.
-            images.pull(p.image());
-            created = create(c, p, image);
+            ContainerConfig image = images.prepare(p, c.needsImageCommand());
+            Optional<String> created;
+            try {
+                created = create(c, p, image);
+            } catch (DockerImages.Missing e) {
+                // if-missing pulls lazily, as `docker run` does: one engine call fewer when the image is there.
+                images.pull(p.image());
+                created = create(c, p, image);
+            }
+            if (created.isEmpty()) {
+                ticket.release();
+                return existingPet(c.name().get(), spec);
+            }
+            id = created.get();
+            // The container exists and is labelled as ours, so Describe reports it from here on. Its set-up finishes
+            // on its own if it takes longer than the patience; if it then fails, the container is removed.
+            setUp = background.start(ticket, "setting up container " + id, () -> locks.run(id, () -> setUp(id, c)));
+        } finally {
+            if (setUp == null) {
+                ticket.release(); // failed before the set-up took it over
+            }
         }
-        if (created.isEmpty()) {
-            return existingPet(c.name().get(), spec);
-        }
-        String id = created.get();
-        // The container exists and is labelled as ours, so Describe reports it from here on. Its set-up finishes
-        // on its own if it takes longer than the patience; if it then fails, the container is removed.
-        CompletableFuture<Void> setUp = CompletableFuture.runAsync(() -> locks.run(id, () -> setUp(id, c)), setUps);
         boolean started = Patience.await(setUp, patience, "setting up container " + id);
         if (!started) {
             setUp.thenRun(() -> LOG.atDebug().addKeyValue("instance", id).log("started after Provision answered"));
@@ -260,10 +318,10 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     @Override
     public void label(InstanceId instance, Map<String, String> add) {
         labels.checkLabelable(add);
-        locks.run(instance.value(), () -> {
-            InspectContainerResponse c = engine.inspectContainer(instance.value())
-                    .filter(x -> labels.isManaged(x.getConfig().getLabels())
-                            && labels.inNamespace(x.getConfig().getLabels()))
+        String id = fullId(instance.value()).orElseThrow(() -> InstanceException.notFound(instance));
+        locks.run(id, () -> {
+            Container c = engine.findContainer(id)
+                    .filter(x -> labels.isManaged(x.getLabels()) && labels.inNamespace(x.getLabels()))
                     .orElseThrow(() -> InstanceException.notFound(instance));
             try {
                 store.merge(c.getId(), add);
@@ -274,31 +332,50 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         });
     }
 
+    /**
+     * The full ID of the container {@code id} names: itself when it is a full ID, the one container whose ID starts
+     * with it when it is a prefix of at least 12 hex digits; empty when no container has it (or it is no ID at all).
+     */
+    private Optional<String> fullId(String id) {
+        if (DockerIdPrefix.isFull(id) || !DockerIdPrefix.isPrefix(id)) {
+            return Optional.of(id); // a full ID, or no ID: the exact look-up finds nothing for a name
+        }
+        return DockerIdPrefix.match(id, engine.containerIds("list containers to find ID prefix " + id));
+    }
+
     @Override
     public void destroy(InstanceId instance, DestroyContext context) {
-        String id = instance.value();
+        Optional<String> full = fullId(instance.value());
+        if (full.isEmpty()) {
+            LOG.atDebug().addKeyValue("instance", instance.value()).log("destroy: no container has this ID prefix");
+            return;
+        }
+        String id = full.get();
         CompletableFuture<Void> removal = destroying.get(id);
         if (removal == null) {
             // Checked here, so an engine that does not answer fails the call and a foreign container is refused.
-            Optional<InspectContainerResponse> found = engine.inspectContainer(id);
+            Optional<Container> found = engine.findContainer(id);
             if (found.isEmpty()) {
                 LOG.atDebug().addKeyValue("instance", id).log("destroy: no such container, nothing to do");
                 locks.run(id, () -> forget(id));
                 return;
             }
-            Map<String, String> have = found.get().getConfig().getLabels();
+            Map<String, String> have = found.get().getLabels();
             if (!labels.isManaged(have) || !labels.inNamespace(have)) {
                 throw new InstanceException(ErrorCode.CONFLICT, "container " + id + (labels.isManaged(have)
                         ? " belongs to another namespace" : " is not managed by this plugin (no label "
                         + DockerLabels.MANAGED + ")") + "; refusing to destroy it");
             }
+            DockerBackgroundWork.Ticket ticket = background.reserve("removing container " + id);
             CompletableFuture<Void> mine = new CompletableFuture<>();
             removal = destroying.putIfAbsent(id, mine);
             if (removal == null) {
                 removal = mine;
                 LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
                         .addKeyValue("reason", context.reason()).log("destroying");
-                startRemoval(id, DockerLabels.stopTimeout(have).orElse(10), mine);
+                startRemoval(id, DockerLabels.stopTimeout(have).orElse(10), mine, ticket);
+            } else {
+                ticket.release(); // another Destroy's removal is under way
             }
         }
         if (!Patience.await(removal, patience, "destroying container " + id)) {
@@ -310,9 +387,10 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
      * Stops and removes the container on the set-up pool, under its lock (after any set-up of it). While that runs
      * the container is left out of Describe; if it fails, the container is described again for a retry.
      */
-    private void startRemoval(String id, int grace, CompletableFuture<Void> done) {
+    private void startRemoval(String id, int grace, CompletableFuture<Void> done,
+                              DockerBackgroundWork.Ticket ticket) {
         try {
-            setUps.execute(() -> {
+            background.start(ticket, "removing container " + id, () -> {
                 try {
                     locks.run(id, () -> {
                         engine.stopAndRemove(id, grace);
@@ -327,9 +405,9 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                             .log("destroy failed; the container is described again for a retry");
                 }
             });
-        } catch (RejectedExecutionException e) {
+        } catch (InstanceException e) {
             destroying.remove(id, done);
-            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "the plugin is stopping: not destroying " + id);
+            throw e;
         }
     }
 
@@ -373,11 +451,12 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     @Override
     public void close() throws IOException {
-        setUps.shutdown();
+        pruner.shutdownNow();
         try {
-            if (!setUps.awaitTermination(engine.timeout().toSeconds() + 1, TimeUnit.SECONDS)) {
-                LOG.atWarn().addKeyValue("tasks", setUps.shutdownNow().size())
-                        .log("stopped with container starts unfinished; Describe still reports those containers");
+            int dropped = background.close(engine.timeout().plusSeconds(1));
+            if (dropped > 0) {
+                LOG.atWarn().addKeyValue("tasks", dropped).log("stopped with container set-ups or removals "
+                        + "unfinished; Describe still reports those containers");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

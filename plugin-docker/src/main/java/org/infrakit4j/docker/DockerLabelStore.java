@@ -17,8 +17,9 @@ import java.util.TreeMap;
 
 /**
  * Tags added by Label, by container ID. Docker cannot change a container's labels, so the merged tags live here and
- * are overlaid on Describe; Destroy forgets them. One small JSON file (mode 0600), rewritten atomically (temp file,
- * fsync, rename) on every change, read once at start.
+ * are overlaid on Describe; Destroy forgets them, and the plugin prunes those of containers removed behind its back
+ * (at start and then periodically), so the file holds at most the engine's containers. One small JSON file (mode
+ * 0600), rewritten atomically (temp file, fsync, rename) on every change, read once at start.
  */
 final class DockerLabelStore {
     private final Path file;
@@ -76,6 +77,29 @@ final class DockerLabelStore {
         Map<String, Map<String, String>> next = new TreeMap<>(overlays);
         next.remove(id);
         write(next);
+    }
+
+    /** The containers the store holds tags for now. */
+    Set<String> ids() {
+        return overlays.keySet();
+    }
+
+    /**
+     * Forgets the containers among {@code known} that are not {@code live}. {@code known} must be taken from
+     * {@link #ids()} before {@code live} was listed, so a container labelled for the first time after the listing
+     * is never taken for a removed one (container IDs are never reused).
+     *
+     * @return how many were forgotten
+     */
+    synchronized int prune(Set<String> known, Set<String> live) throws IOException {
+        Map<String, Map<String, String>> next = new TreeMap<>(overlays);
+        int before = next.size();
+        next.keySet().removeIf(id -> known.contains(id) && !live.contains(id));
+        int gone = before - next.size();
+        if (gone > 0) {
+            write(next);
+        }
+        return gone;
     }
 
     private void write(Map<String, Map<String, String>> next) throws IOException {

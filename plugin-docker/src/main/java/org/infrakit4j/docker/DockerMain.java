@@ -1,9 +1,15 @@
 package org.infrakit4j.docker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
@@ -13,14 +19,17 @@ import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code infrakit-instance-docker}: serves {@link DockerInstancePlugin} on the socket {@code instance-docker}. */
 @Command(name = "infrakit-instance-docker", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
         description = "InfraKit instance plugin running instances as Docker containers.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
-            "2:bad command line", "3:could not start (socket in use, bad engine address or TLS files)"})
+            "2:bad command line (also a bad --docker-host, --docker-timeout or --namespace value)", "3:could not start (socket in use, missing TLS files, unreadable label store)"})
 public final class DockerMain implements Callable<Integer> {
     static final String DEFAULT_NAME = "instance-docker";
     static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
@@ -53,24 +62,115 @@ public final class DockerMain implements Callable<Integer> {
                     + "a pull ten times as long (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    /** The longest --docker-timeout: an hour, as the longest StopTimeout. */
+    static final int MAX_TIMEOUT_SECONDS = 3600;
+
     public static void main(String[] args) {
         System.exit(PluginLauncher.execute(new DockerMain(), args));
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws PluginLauncher.StartupException {
-        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
+        // Checked before anything is touched (plugins directory, socket, engine): a bad value exits 2.
+        DockerEngine.Config engine;
+        try {
+            engine = checkedEngineConfig(System.getenv());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        checkCertificates(engine);
+        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins(meter, engine));
     }
 
-    Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
+    Map<String, InstancePlugin> plugins(BackendMeter meter, DockerEngine.Config engine)
+            throws PluginLauncher.StartupException {
         PluginDirectory dir = common.pluginsDir() == null ? PluginDirectory.fromEnvironment()
                 : new PluginDirectory(common.pluginsDir());
         Path socket = dir.socketOf(common.name() == null ? DEFAULT_NAME : common.name());
+        Path store = labelStoreOf(socket);
         try {
-            return Map.of("", DockerInstancePlugin.open(engineConfig(System.getenv()), namespace,
-                    labelStoreOf(socket), meter));
-        } catch (IOException | RuntimeException e) {
+            return Map.of("", DockerInstancePlugin.open(engine, namespace, store, meter));
+        } catch (JsonProcessingException e) {
+            throw new PluginLauncher.StartupException("cannot read the label store " + store + ": not the JSON "
+                    + "this plugin writes (" + e.getOriginalMessage() + ")", e);
+        } catch (AccessDeniedException e) {
+            throw new PluginLauncher.StartupException("cannot open the label store " + store
+                    + ": permission denied", e);
+        } catch (IOException e) {
+            throw new PluginLauncher.StartupException("cannot open the label store " + store + ": "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
             throw new PluginLauncher.StartupException("cannot start the docker plugin: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The engine settings from the flags and the environment, each value checked and explained in words.
+     *
+     * @throws IllegalArgumentException naming the flag (or variable) and what is wrong with its value
+     */
+    DockerEngine.Config checkedEngineConfig(Map<String, String> env) {
+        if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            throw new IllegalArgumentException("--docker-timeout must be between 1 and " + MAX_TIMEOUT_SECONDS
+                    + " seconds, got " + timeoutSeconds);
+        }
+        namespace.forEach((k, v) -> {
+            if (k.isBlank()) {
+                throw new IllegalArgumentException("--namespace " + k + "=" + v + ": the key is empty");
+            }
+        });
+        String from = dockerHost != null ? "--docker-host" : "$DOCKER_HOST";
+        String host = dockerHost != null ? dockerHost
+                : env.getOrDefault("DOCKER_HOST", "").isEmpty() ? DEFAULT_HOST : env.get("DOCKER_HOST");
+        String wrong = hostProblem(host);
+        if (wrong != null) {
+            throw new IllegalArgumentException(from + " " + host + ": " + wrong
+                    + " (give unix:///path/to/docker.sock or tcp://host:port)");
+        }
+        return engineConfig(env);
+    }
+
+    /** What is wrong with an engine address, or null when it can be used. */
+    private static String hostProblem(String host) {
+        URI uri;
+        try {
+            uri = new URI(host);
+        } catch (URISyntaxException e) {
+            return "not an address: " + e.getReason();
+        }
+        if ("unix".equals(uri.getScheme())) {
+            return uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")
+                    ? "no socket path" : null;
+        }
+        if ("tcp".equals(uri.getScheme())) {
+            return uri.getHost() == null ? "no host name" : null;
+        }
+        return uri.getScheme() == null ? "no scheme" : "scheme " + uri.getScheme() + " is not unix or tcp";
+    }
+
+    /** With TLS on, the certificate directory must hold the three files docker-java reads. */
+    private static void checkCertificates(DockerEngine.Config engine) throws PluginLauncher.StartupException {
+        if (!engine.tlsVerify()) {
+            return;
+        }
+        Path dir = engine.certPath();
+        if (!Files.isDirectory(dir)) {
+            throw new PluginLauncher.StartupException("TLS is on but the certificate directory " + dir
+                    + (Files.exists(dir) ? " is not a directory" : " does not exist")
+                    + " (--cert-path or $DOCKER_CERT_PATH)");
+        }
+        for (String file : List.of("ca.pem", "cert.pem", "key.pem")) {
+            Path f = dir.resolve(file);
+            if (!Files.isRegularFile(f)) {
+                throw new PluginLauncher.StartupException("TLS is on but " + f + " is missing (the certificate "
+                        + "directory needs ca.pem, cert.pem and key.pem)");
+            }
+            if (!Files.isReadable(f)) {
+                throw new PluginLauncher.StartupException("cannot read " + f + ": permission denied");
+            }
         }
     }
 

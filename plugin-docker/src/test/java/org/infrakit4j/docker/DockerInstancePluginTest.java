@@ -58,12 +58,17 @@ class DockerInstancePluginTest {
 
     private PluginHarness lastHarness;
 
-    /** GET /healthz on the plugin served last: status and body, answered within about a second. */
+    private DockerInstancePlugin lastBackend;
+
+    /**
+     * GET /healthz on the plugin served last: status and body. Its own bound is about a second; checked with the
+     * margin a busy machine needs, which still tells it from waiting on a hung engine (that never answers).
+     */
     private RawHttp.Reply healthz() throws Exception {
         try (RawHttp http = lastHarness.raw()) {
             long t0 = System.nanoTime();
             RawHttp.Reply reply = http.send("GET", "/healthz", null, null);
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1500));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
             return reply;
         }
     }
@@ -80,6 +85,7 @@ class DockerInstancePluginTest {
                 patience);
         PluginHarness harness = PluginHarness.serve(backend, Duration.ofSeconds(60));
         lastHarness = harness;
+        lastBackend = backend;
         toClose.add(backend);
         toClose.add(harness);
         return harness.client();
@@ -339,13 +345,74 @@ class DockerInstancePluginTest {
     }
 
     @Test
-    void onlyTheFullIdNamesAnInstance() {
-        InstanceId id = provision("", tags());
-        plugin.destroy(new InstanceId(id.value().substring(0, 12)), DestroyContext.TERMINATE);
-        assertThatThrownBy(() -> plugin.label(new InstanceId(id.value().substring(0, 12)), Map.of("a", "b")))
+    void theShortIdOrAUniquePrefixNamesAnInstanceButANameNever() throws Exception {
+        String name = "named-" + RUN;
+        InstanceId pet = plugin.provision(Spec.of(new RawJson(properties("")), tags("k", "pet")).withLogicalId(name));
+        InstanceId other = provision("", tags("k", "other"));
+        String shortId = pet.value().substring(0, DockerIdPrefix.SHORT);
+
+        plugin.label(new InstanceId(shortId), Map.of("by", "short"));
+        plugin.label(new InstanceId(pet.value().substring(0, 20)), Map.of("by", "prefix"));
+        assertThat(plugin.describeInstances(tags("by", "prefix"), false)).extracting(Description::id)
+                .containsExactly(pet);
+        assertThatThrownBy(() -> plugin.label(new InstanceId(name), Map.of("a", "b")))
                 .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.code()).isEqualTo(
                         ErrorCode.NOT_FOUND));
-        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+        assertThatThrownBy(() -> plugin.label(new InstanceId(pet.value().substring(0, 11)), Map.of("a", "b")))
+                .as("11 hex digits are not an ID").isInstanceOfSatisfying(InstanceException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+        plugin.destroy(new InstanceId(name), DestroyContext.TERMINATE); // no container has that ID: nothing to do
+        assertThat(docker.inspectContainerCmd(pet.value()).exec().getState().getRunning()).isTrue();
+
+        plugin.destroy(new InstanceId(shortId), DestroyContext.TERMINATE);
+        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(other);
+        DockerTestBackend.await(Duration.ofSeconds(60), "the container named by its short ID removed",
+                () -> DockerTestBackend.containersLabelled(docker, tags("k", "pet")).isEmpty());
+        assertThat(Files.readString(dir.resolve("labels.json"))).doesNotContain(pet.value());
+        assertThat(docker.inspectContainerCmd(other.value()).exec().getState().getRunning()).isTrue();
+        plugin.destroy(new InstanceId(shortId), DestroyContext.TERMINATE); // gone: Destroy stays idempotent
+    }
+
+    @Test
+    void aShortIdOfAContainerThePluginDidNotMakeIsRefusedToo() {
+        String id = docker.createContainerCmd(DockerTestBackend.image()).withCmd("sleep", "3600")
+                .withLabels(runTag).exec().getId();
+        assertThatThrownBy(() -> plugin.destroy(new InstanceId(id.substring(0, 12)), DestroyContext.TERMINATE))
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "conflict: container " + id + " is not managed by this plugin (no label "
+                                + "org.infrakit4j.docker.managed); refusing to destroy it"));
+        assertThat(docker.inspectContainerCmd(id).exec().getId()).isEqualTo(id);
+    }
+
+    @Test
+    void theLabelStoreIsPrunedOfContainersRemovedBehindThePluginsBack() throws Exception {
+        InstanceId kept = provision("", tags("k", "kept"));
+        InstanceId removedWhileDown = provision("", tags("k", "down"));
+        InstanceId removedWhileUp = provision("", tags("k", "up"));
+        for (InstanceId id : List.of(kept, removedWhileDown, removedWhileUp)) {
+            plugin.label(id, Map.of("labelled", "yes"));
+        }
+        Path store = dir.resolve("labels.json");
+        assertThat(Files.readString(store)).contains(kept.value(), removedWhileDown.value(), removedWhileUp.value());
+
+        // Removed while no plugin runs: the next one prunes it as it starts.
+        docker.removeContainerCmd(removedWhileDown.value()).withForce(true).exec();
+        InstancePlugin restarted = serve(DockerEngine.Config.of(DockerTestBackend.host()), NAMESPACE, store);
+        DockerTestBackend.await(Duration.ofSeconds(30), "the removed container pruned from the store at start",
+                () -> {
+                    try {
+                        return !Files.readString(store).contains(removedWhileDown.value());
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+        // Removed while it runs: the periodic prune (run here directly) forgets it, and only it.
+        docker.removeContainerCmd(removedWhileUp.value()).withForce(true).exec();
+        assertThat(lastBackend.pruneLabelStore()).isEqualTo(1);
+        assertThat(Files.readString(store)).contains(kept.value()).doesNotContain(removedWhileUp.value());
+        assertThat(restarted.describeInstances(tags("labelled", "yes"), false)).extracting(Description::id)
+                .containsExactly(kept);
+        assertThat(lastBackend.pruneLabelStore()).as("nothing more to prune").isZero();
     }
 
     @Test
@@ -389,6 +456,22 @@ class DockerInstancePluginTest {
     }
 
     @Test
+    void anEngineThatIsNotThereIsExplainedInWords() throws Exception {
+        Path missing = dir.resolve("no-engine.sock");
+        InstancePlugin p = serve(new DockerEngine.Config("unix://" + missing, false, null, Duration.ofSeconds(2)),
+                NAMESPACE, dir.resolve("missing.json"));
+        assertThatThrownBy(() -> p.describeInstances(runTag, false))
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "backend unavailable: docker engine at unix://" + missing + " unreachable (no socket at "
+                                + missing + ") during list containers"));
+        Files.createFile(missing); // a file that is not a socket: nobody listens
+        assertThatThrownBy(() -> p.describeInstances(runTag, false))
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "backend unavailable: docker engine at unix://" + missing + " unreachable (connection "
+                                + "refused) during list containers"));
+    }
+
+    @Test
     void anEngineStoppedFrozenAndRestartedUnderThePlugin() throws Exception {
         try (PrivateDockerd engine = PrivateDockerd.start()) {
             engine.loadImage(docker, DockerTestBackend.image());
@@ -408,7 +491,8 @@ class DockerInstancePluginTest {
                         assertThat(e.getMessage()).startsWith("backend unavailable: docker engine at " + engine.host()
                                 + " no answer within 2 s");
                     });
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            // The 2 s timeout plus what a busy machine adds; the frozen engine itself would never answer.
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
             engine.signal("CONT");
             assertThat(p.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
 
@@ -423,7 +507,8 @@ class DockerInstancePluginTest {
                             + " unreachable (");
                 });
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+            // "unreachable" is the failure at connect, not a timeout: three calls well within their 3 x 2 s timeouts.
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(6));
             p.validate(new RawJson(properties("")));
             RawHttp.Reply down = healthz();
             assertThat(down.status()).isEqualTo(503);

@@ -54,9 +54,8 @@ class DockerKillNineTest {
                         }
                     });
                 }
-                while (acknowledged.size() < 8) {
-                    Thread.sleep(20);
-                }
+                DockerTestBackend.await(Duration.ofSeconds(120), "8 acknowledged provisions",
+                        () -> acknowledged.size() >= 8);
                 PluginProcess.kill9(first);
             } finally {
                 clients.shutdownNow();

@@ -2,8 +2,13 @@ package org.infrakit4j.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.infrakit4j.rpc.PluginLauncher;
 import org.junit.jupiter.api.Test;
@@ -46,9 +51,68 @@ class DockerMainTest {
                 .isEqualTo(Path.of("/run/plugins/instance-docker.labels.json"));
     }
 
+    /** Exit code and standard error of one start-up that fails before serving. */
+    private record Outcome(int exit, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Outcome(PluginLauncher.execute(new DockerMain(), args), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
     @Test
-    void aBadEngineAddressIsAStartupError(@TempDir Path dir) {
-        assertThat(PluginLauncher.execute(new DockerMain(), "--docker-host", "http://nope", "--plugins-dir",
-                dir.toString())).isEqualTo(PluginLauncher.EXIT_STARTUP);
+    void badFlagValuesExit2WithAMessageBeforeAnythingIsTouched(@TempDir Path dir) {
+        Path plugins = dir.resolve("plugins");
+        Map<List<String>, String> cases = Map.of(
+                List.of("--docker-host", "http://nope"), "--docker-host http://nope: scheme http is not unix or tcp "
+                        + "(give unix:///path/to/docker.sock or tcp://host:port)",
+                List.of("--docker-host", "unix://"), "--docker-host unix://: ",
+                List.of("--docker-host", "tcp://:2375"), "--docker-host tcp://:2375: no host name",
+                List.of("--docker-host", "nope"), "--docker-host nope: no scheme",
+                List.of("--docker-timeout", "0"), "--docker-timeout must be between 1 and 3600 seconds, got 0",
+                List.of("--docker-timeout", "-1"), "--docker-timeout must be between 1 and 3600 seconds, got -1",
+                List.of("--namespace", "=x"), "--namespace =x: the key is empty");
+        cases.forEach((args, message) -> {
+            List<String> all = new java.util.ArrayList<>(args);
+            all.addAll(List.of("--plugins-dir", plugins.toString()));
+            Outcome o = run(all.toArray(String[]::new));
+            assertThat(o.exit()).as("%s", args).isEqualTo(PluginLauncher.EXIT_USAGE);
+            assertThat(o.err()).as("%s", args).contains(message).doesNotContain("Exception");
+        });
+        assertThat(plugins).as("nothing touched").doesNotExist();
+    }
+
+    @Test
+    void missingTlsFilesAreAStartupErrorInWords(@TempDir Path dir) throws Exception {
+        Path plugins = dir.resolve("plugins");
+        Outcome none = run("--docker-host", "tcp://127.0.0.1:2376", "--tls-verify", "--cert-path",
+                dir.resolve("certs").toString(), "--plugins-dir", plugins.toString());
+        assertThat(none.exit()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(none.err()).isEqualTo("error: TLS is on but the certificate directory " + dir.resolve("certs")
+                + " does not exist (--cert-path or $DOCKER_CERT_PATH)" + System.lineSeparator());
+        Files.createDirectories(dir.resolve("certs"));
+        Files.writeString(dir.resolve("certs/ca.pem"), "");
+        Outcome partial = run("--docker-host", "tcp://127.0.0.1:2376", "--tls-verify", "--cert-path",
+                dir.resolve("certs").toString(), "--plugins-dir", plugins.toString());
+        assertThat(partial.exit()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(partial.err()).contains("TLS is on but " + dir.resolve("certs/cert.pem") + " is missing");
+        assertThat(plugins).doesNotExist();
+    }
+
+    @Test
+    void aLabelStoreThatIsNotJsonIsAStartupErrorNamingIt(@TempDir Path dir) throws Exception {
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        Files.writeString(plugins.resolve("instance-docker.labels.json"), "not json");
+        Outcome o = run("--docker-host", "unix://" + dir.resolve("no.sock"), "--plugins-dir", plugins.toString());
+        assertThat(o.exit()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(o.err()).startsWith("error: cannot read the label store " + plugins.resolve(
+                "instance-docker.labels.json") + ": not the JSON this plugin writes (").doesNotContain("Exception");
     }
 }
