@@ -97,7 +97,10 @@ public final class LibvirtMain implements Callable<Integer> {
     private static void loadLibvirt() throws PluginLauncher.StartupException {
         try {
             Class.forName("org.libvirt.Library", true, LibvirtMain.class.getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
+        } catch (ClassNotFoundException e) {
+            throw new PluginLauncher.StartupException("libvirt-java (org.libvirt:libvirt) is missing from the class "
+                    + "path: the plugin's installation is incomplete", e);
+        } catch (LinkageError e) {
             throw new PluginLauncher.StartupException("cannot load the libvirt client library libvirt.so.0 "
                     + "(install the package libvirt0, or point jna.library.path at it): "
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip(), e);
