@@ -357,10 +357,15 @@ final class LibvirtConnection implements AutoCloseable {
         return c;
     }
 
+    /** The connection an attempt opened; null while it runs, when it failed, or when there is none. */
+    private static Connect opened(CompletableFuture<Connect> attempt) {
+        return attempt != null && attempt.isDone() && !attempt.isCompletedExceptionally() ? attempt.join() : null;
+    }
+
     /** Forgets a broken connection; other calls may still hold it, so libvirt-java frees it when unreachable. */
     private void drop(Connect broken, LibvirtException why) {
         synchronized (this) {
-            if (connection != null && connection.getNow(null) == broken) {
+            if (opened(connection) == broken) {
                 connection = null;
                 LOG.atWarn().addKeyValue("uri", uri).addKeyValue("error", message(why))
                         .log("libvirt connection lost; reconnecting on next use");
@@ -401,7 +406,7 @@ final class LibvirtConnection implements AutoCloseable {
         }
         workers.shutdown();
         opener.shutdown();
-        Connect c = last == null ? null : last.getNow(null);
+        Connect c = opened(last);
         if (c != null) {
             try {
                 c.close();
