@@ -11,8 +11,11 @@ import org.libvirt.LibvirtException;
 
 /**
  * A domain's state and the reason for it, as {@code virsh domstate --reason} shows them. libvirt-java 0.5.4 has
- * no virDomainGetState, so it is called through JNA on the domain's own handle; if that is not possible the
- * reason is "unknown" and the state comes from virDomainGetInfo.
+ * no virDomainGetState (nor any other call giving the reason) and does not expose a domain's native handle, so
+ * virDomainGetState is bound here through JNA and given the handle read from libvirt-java's package-private field
+ * {@code Domain.vdp}. That reflection is the one place the plugin depends on libvirt-java's internals:
+ * {@link #direct()} says whether it works, and LibvirtDomainStateTest fails loudly when a libvirt-java upgrade
+ * breaks it. Should it break in production, the reason is "unknown" and the state comes from virDomainGetInfo.
  */
 record LibvirtDomainState(String state, String reason) {
     private static final List<String> STATES = List.of("nostate", "running", "blocked", "paused", "shutdown",
@@ -38,6 +41,11 @@ record LibvirtDomainState(String state, String reason) {
 
     private static final Native0 NATIVE = load();
     private static final Field HANDLE = handle();
+
+    /** True when the state and reason come from virDomainGetState, false when only the GetInfo fallback works. */
+    static boolean direct() {
+        return NATIVE != null && HANDLE != null;
+    }
 
     static LibvirtDomainState of(Domain domain) throws LibvirtException {
         if (NATIVE != null && HANDLE != null) {

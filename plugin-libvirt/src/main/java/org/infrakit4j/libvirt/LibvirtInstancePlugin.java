@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -42,6 +41,14 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     private static final int CONFIG = Domain.ModificationImpact.CONFIG;
     private static final int LIVE = Domain.ModificationImpact.LIVE;
     private static final Duration HEALTH_WAIT = Duration.ofMillis(700);
+    /** Each libvirt call's bound unless {@code --libvirt-timeout} says otherwise. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Domain starts and removals that may wait for one of the background threads once their call has answered;
+     * beyond that, Provision and Destroy are refused (back-pressure). A TCG start takes 0.5-3 s, so this is about
+     * a minute of work: a caller refused now is better off retrying than waiting behind it.
+     */
+    static final int WAITING_WORK = 64;
 
     private final LibvirtConnection libvirt;
     private final Map<String, String> namespace;
@@ -80,8 +87,30 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     /** @param patience how long a call waits for a domain start or removal before leaving it to run on */
     LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
                           Duration patience) {
-        this.background = new LibvirtBackground(LibvirtConnection.MAX_IN_FLIGHT, patience, Duration.ofMinutes(2));
-        this.libvirt = new LibvirtConnection(uri, meter);
+        this(uri, namespace, storagePool, meter, patience, DEFAULT_TIMEOUT, 0, new LibvirtBackground(
+                LibvirtConnection.MAX_IN_FLIGHT, WAITING_WORK, patience, Duration.ofMinutes(2)));
+    }
+
+    /**
+     * @param timeout the longest a call waits for libvirt (each libvirt call; work in the background may take
+     *                longer) before it answers {@code backend unavailable}
+     */
+    LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
+                          Duration timeout, int waitingWork) {
+        this(uri, namespace, storagePool, meter, timeout, 0, waitingWork);
+    }
+
+    /** @param keepalive libvirt keepalive interval in seconds, 0 for none (see {@link LibvirtConnection}) */
+    LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
+                          Duration timeout, int keepalive, int waitingWork) {
+        this(uri, namespace, storagePool, meter, Duration.ofMillis(500), timeout, keepalive, new LibvirtBackground(
+                LibvirtConnection.MAX_IN_FLIGHT, waitingWork, Duration.ofMillis(500), Duration.ofMinutes(2)));
+    }
+
+    private LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
+                                  Duration patience, Duration timeout, int keepalive, LibvirtBackground background) {
+        this.background = background;
+        this.libvirt = new LibvirtConnection(uri, meter, timeout, keepalive);
         this.namespace = Map.copyOf(namespace);
         this.storagePool = storagePool;
         for (int i = 0; i < STRIPES; i++) {
@@ -107,10 +136,41 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
         return new VendorInfo("infrakit4j-instance-libvirt", BuildInfo.version(), "https://github.com/infrakit4j");
     }
 
-    /** Reads libvirt's version; waits at most 0.7 s behind a connection attempt or an earlier probe still out. */
+    /**
+     * Reads libvirt's version and checks the {@code --storage-pool} (it exists and is active); waits at most 0.7 s
+     * behind a connection attempt or an earlier probe still out.
+     */
     @Override
     public void checkHealth() {
-        libvirt.checkHealth(HEALTH_WAIT);
+        libvirt.checkHealth(HEALTH_WAIT, this::checkStoragePool);
+    }
+
+    /** Fails when the {@code --storage-pool} cannot hold the volumes Provision makes; no pool given is fine. */
+    private Void checkStoragePool(org.libvirt.Connect c) throws LibvirtException {
+        if (storagePool != null) {
+            LibvirtStorage.usablePool(c, storagePool, "--storage-pool (Init and new or overlay disks)");
+        }
+        return null;
+    }
+
+    /**
+     * The start-up check of the {@code --storage-pool}: null when it is usable, else what is wrong with it (or
+     * that libvirt cannot be asked now), bounded by the call timeout.
+     */
+    String storagePoolProblem() {
+        if (storagePool == null) {
+            return null;
+        }
+        try {
+            libvirt.retrying(LibvirtOperation.STORAGE_LOOKUP, "--storage-pool " + storagePool, this::checkStoragePool);
+            return null;
+        } catch (InstanceException e) {
+            return e.getMessage();
+        }
+    }
+
+    LibvirtBackground background() {
+        return background;
     }
 
     @Override
@@ -142,6 +202,18 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     }
 
     private InstanceId create(LibvirtProvision plan) {
+        // The domain's start needs a place in the background: taken before anything is made, so a refusal
+        // leaves nothing behind.
+        LibvirtBackground.Place place = background.reserve("provision a " + plan.properties().namePrefix()
+                + " domain");
+        try {
+            return create(plan, place);
+        } finally {
+            place.releaseUnused(); // when the domain was not made; the start gives it back otherwise
+        }
+    }
+
+    private InstanceId create(LibvirtProvision plan, LibvirtBackground.Place place) {
         long start = System.nanoTime();
         String type = plan.properties().type() != null ? plan.properties().type()
                 : libvirt.retrying(LibvirtOperation.CONNECT_GET_TYPE, "", LibvirtProvision::driverType);
@@ -168,7 +240,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
         } finally {
             creating.remove(name);
         }
-        boolean started = background.run(() -> start(name, made, start));
+        boolean started = background.await(place.submit(() -> start(name, made, start)));
         LOG.atInfo().addKeyValue("instance", name).addKeyValue("logicalId", plan.logicalId().orElse(""))
                 .addKeyValue("started", started).addKeyValue("ms", (System.nanoTime() - start) / 1_000_000)
                 .log("provisioned");
@@ -185,6 +257,15 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                         return d == null ? 0 : d.create();
                     });
                 }
+            } catch (InstanceException e) {
+                if (e.code() == ErrorCode.BACKEND_UNAVAILABLE) {
+                    // libvirt did not answer: the start may yet happen. The domain stays, described, for Destroy.
+                    LOG.atWarn().addKeyValue("instance", name).addKeyValue("error", e.getMessage())
+                            .log("start of the domain unconfirmed; it stays, described, for a Destroy");
+                } else {
+                    LibvirtTeardown.discard(libvirt, name, true, made, e);
+                }
+                throw e;
             } catch (RuntimeException e) {
                 LibvirtTeardown.discard(libvirt, name, true, made, e);
                 throw e;
@@ -236,8 +317,16 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     }
 
     private void submitRemoval(String name, DestroyContext context, CompletableFuture<Void> mine) {
+        LibvirtBackground.Place place;
         try {
-            background.submit(() -> {
+            place = background.reserve("destroy " + name);
+        } catch (InstanceException e) {
+            destroying.remove(name, mine);
+            mine.completeExceptionally(e); // a concurrent Destroy of the same instance waiting on this one
+            throw e;
+        }
+        try {
+            place.submit(() -> {
                 try {
                     synchronized (lifecycleLock(name)) {
                         remove(name, context);
@@ -249,8 +338,9 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                     mine.completeExceptionally(e);
                 }
             });
-        } catch (RejectedExecutionException e) {
+        } catch (InstanceException e) {
             destroying.remove(name, mine);
+            mine.completeExceptionally(e);
             throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "the plugin is stopping: not destroying "
                     + name);
         }

@@ -1,5 +1,6 @@
 package org.infrakit4j.libvirt;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -7,6 +8,9 @@ import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginLauncher;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,8 +20,10 @@ import picocli.CommandLine.Option;
         description = "InfraKit instance plugin keeping instances as libvirt domains.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
-            "2:bad command line", "3:could not start (socket in use, directory unusable)"})
+            "2:bad command line",
+            "3:could not start (socket in use, directory unusable, libvirt client library libvirt0 missing)"})
 public final class LibvirtMain implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtMain.class);
     static final String DEFAULT_NAME = "instance-libvirt";
     static final String DEFAULT_URI = "qemu:///system";
 
@@ -39,6 +45,18 @@ public final class LibvirtMain implements Callable<Integer> {
                     + "(default: none; Provision with Init or such disks then fails with a clear error).")
     String storagePool;
 
+    @Option(names = "--libvirt-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Longest wait for one libvirt call before it answers 'backend unavailable' (a frozen or "
+                    + "unreachable libvirtd); a domain's start or stop in the background may take up to 60 s "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--libvirt-keepalive", paramLabel = "SECONDS", defaultValue = "0",
+            description = "libvirt keepalive: ping an idle connection after SECONDS, close it after 3 unanswered "
+                    + "pings (0: off, the default: with libvirt 9.0 a connection closed this way under load has "
+                    + "crashed the client; every call is bounded by --libvirt-timeout either way).")
+    int keepaliveSeconds;
+
     public static void main(String[] args) {
         System.exit(PluginLauncher.execute(new LibvirtMain(), args));
     }
@@ -49,6 +67,14 @@ public final class LibvirtMain implements Callable<Integer> {
     }
 
     Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
+        if (timeoutSeconds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--libvirt-timeout " + timeoutSeconds
+                    + " must be at least 1 second");
+        }
+        if (keepaliveSeconds < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--libvirt-keepalive "
+                    + keepaliveSeconds + " must not be negative");
+        }
         if (uri.isBlank()) {
             throw new PluginLauncher.StartupException("--uri must not be empty");
         }
@@ -60,6 +86,43 @@ public final class LibvirtMain implements Callable<Integer> {
                 throw new PluginLauncher.StartupException("--namespace: empty key in =" + t.getValue());
             }
         }
-        return Map.of("", new LibvirtInstancePlugin(uri, namespace, storagePool, meter));
+        loadLibvirt();
+        LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(uri, namespace, storagePool, meter,
+                Duration.ofSeconds(timeoutSeconds), keepaliveSeconds, LibvirtInstancePlugin.WAITING_WORK);
+        reportStoragePool(plugin);
+        return Map.of("", plugin);
+    }
+
+    /** libvirt-java binds libvirt.so.0 (Debian package libvirt0) through JNA when its first class loads. */
+    private static void loadLibvirt() throws PluginLauncher.StartupException {
+        try {
+            Class.forName("org.libvirt.Library", true, LibvirtMain.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new PluginLauncher.StartupException("libvirt-java (org.libvirt:libvirt) is missing from the class "
+                    + "path: the plugin's installation is incomplete", e);
+        } catch (LinkageError e) {
+            throw new PluginLauncher.StartupException("cannot load the libvirt client library libvirt.so.0 "
+                    + "(install the package libvirt0, or point jna.library.path at it): "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip(), e);
+        }
+    }
+
+    /**
+     * A warning, not an exit: the pool may be started later (virsh pool-start), or libvirtd may not be up yet when
+     * the plugin starts, and Describe, Label and Destroy of existing instances need no pool. /healthz keeps
+     * reporting an unusable pool until it is fixed, so a broken set-up is not first seen at a Provision.
+     */
+    private void reportStoragePool(LibvirtInstancePlugin plugin) {
+        if (storagePool == null) {
+            LOG.atWarn().log("no --storage-pool: Provision with Init, or with new or overlay Disks naming no Pool, "
+                    + "will fail until the plugin is started with one");
+            return;
+        }
+        String problem = plugin.storagePoolProblem();
+        if (problem != null) {
+            LOG.atWarn().addKeyValue("pool", storagePool).log("--storage-pool " + storagePool + " is not usable now ("
+                    + problem + "): Provision with Init or new or overlay disks fails and /healthz reports it until "
+                    + "it is fixed");
+        }
     }
 }

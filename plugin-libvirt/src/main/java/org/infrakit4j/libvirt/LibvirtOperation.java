@@ -13,19 +13,30 @@ enum LibvirtOperation {
     STORAGE_LOOKUP("storageVolLookupByName", "check storage for"),
     STORAGE_VOL_CREATE("storageVolCreateXML", "create volumes for"),
     DOMAIN_DEFINE_XML("domainDefineXML", "define domain"),
-    DOMAIN_CREATE("domainCreate", "start domain"),
+    DOMAIN_CREATE("domainCreate", "start domain", true),
     DOMAIN_SET_METADATA("domainSetMetadata", "label"),
-    DOMAIN_SHUTDOWN("domainShutdown", "destroy"),
-    DOMAIN_IS_ACTIVE("domainIsActive", "wait for the stop of"),
-    DOMAIN_UNDEFINE("domainUndefine", "destroy"),
+    DOMAIN_SHUTDOWN("domainShutdown", "destroy", true),
+    DOMAIN_IS_ACTIVE("domainIsActive", "wait for the stop of", true),
+    DOMAIN_UNDEFINE("domainUndefine", "destroy", true),
     PROVISION_ROLLBACK("provisionRollback", "clean up");
 
     private final String metricName;
     private final String description;
+    private final boolean background;
 
     LibvirtOperation(String metricName, String description) {
+        this(metricName, description, false);
+    }
+
+    LibvirtOperation(String metricName, String description, boolean background) {
         this.metricName = metricName;
         this.description = description;
+        this.background = background;
+    }
+
+    /** Runs only in the background, after the call answered: bounded by the longer background timeout. */
+    boolean background() {
+        return background;
     }
 
     /** The {@code operation} label of the backend metrics. */

@@ -29,17 +29,37 @@ final class LibvirtDaemon {
         start(stop());
     }
 
-    /** SIGTERM to up.sh's libvirtd; returns once it has exited. */
-    static Stopped stop() throws Exception {
+    /** up.sh's libvirtd (as recorded in STATE/libvirt/libvirtd.proc, checked against /proc). */
+    record Daemon(long pid, Path dir) {
+        /** Sends a signal (STOP, CONT) to it with kill(1). */
+        void signal(String name) throws Exception {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true)
+                    .start();
+            String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(kill.waitFor(30, TimeUnit.SECONDS)).as("kill -%s %s finished", name, pid).isTrue();
+            assertThat(kill.exitValue()).as("kill -%s %s: %s", name, pid, out).isZero();
+        }
+    }
+
+    /** The libvirtd up.sh started; fails the test if there is none (this test signals only a daemon it owns). */
+    static Daemon recorded() throws Exception {
         String poolXml = LibvirtTestEnv.virsh("pool-dumpxml", LibvirtTestEnv.pool());
         String poolPath = poolXml.replaceAll("(?s).*<path>(.*?)</path>.*", "$1");
         Path dir = Path.of(poolPath).getParent();
         Path record = dir.resolve("libvirtd.proc");
-        assertThat(record).as("libvirtd was not started by scripts/backends/up.sh (no %s); this test restarts "
+        assertThat(record).as("libvirtd was not started by scripts/backends/up.sh (no %s); this test signals "
                 + "only a daemon the test command owns", record).exists();
         String[] pidAndStart = Files.readString(record).trim().split("\\s+");
         long pid = Long.parseLong(pidAndStart[0]);
         assertThat(startTime(pid)).as("libvirtd %s recorded in %s is running", pid, record).isEqualTo(pidAndStart[1]);
+        return new Daemon(pid, dir);
+    }
+
+    /** SIGTERM to up.sh's libvirtd; returns once it has exited. */
+    static Stopped stop() throws Exception {
+        Daemon daemon = recorded();
+        long pid = daemon.pid();
+        Path dir = daemon.dir();
         List<String> command = new ArrayList<>(Arrays.asList(
                 Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0")));
         assertThat(Path.of(command.get(0)).getFileName().toString()).isEqualTo("libvirtd");
