@@ -67,9 +67,7 @@ public abstract class InstancePluginContract {
      * How many instances the concurrency test provisions and destroys at once: as many as this backend really holds
      * here, on a busy 2-core machine (a container, a qemu domain and a file differ by orders of magnitude).
      */
-    protected int concurrentInstances() {
-        return 100;
-    }
+    protected abstract int concurrentInstances();
 
     /** The LogicalID the tests use for a suggested one (e.g. "10.0.0.7", "mgr-1"); override to fit the backend. */
     protected String logicalId(String suggested) {
