@@ -423,12 +423,15 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
         Map<String, Map<String, String>> overlays = store.all();
+        // Taken before the list: a removal that ends while the engine lists would otherwise leave its container in
+        // the list but no longer in `destroying`, and a container Destroy had answered for would be described.
+        Set<String> answeredDestroys = Set.copyOf(destroying.keySet());
         List<Container> containers = engine.call(Operation.CONTAINER_LIST, "list containers",
                 () -> docker.listContainersCmd().withShowAll(true)
                         .withLabelFilter(labels.engineFilter(tags, store.overlaidKeys())).exec());
         List<Description> out = new ArrayList<>();
         for (Container c : containers) {
-            if (destroying.containsKey(c.getId())) {
+            if (answeredDestroys.contains(c.getId()) || destroying.containsKey(c.getId())) {
                 continue; // Destroy has answered for it
             }
             Map<String, String> overlay = overlays.getOrDefault(c.getId(), Map.of());
