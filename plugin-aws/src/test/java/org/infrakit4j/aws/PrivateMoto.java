@@ -65,17 +65,20 @@ final class PrivateMoto implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port);
     }
 
-    /** Starts moto again on the same port and waits until it answers. */
+    /**
+     * Starts moto again on the same port and waits until it answers: up to 120 s, as Python's start-up of moto gets
+     * a small share of two cores kept busy (30 s was once not enough under stress-ng with the looping clients).
+     */
     void startAgain() throws Exception {
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!answers()) {
             if (!process.isAlive()) {
                 throw new AssertionError("moto_server exited with " + process.exitValue() + ": " + logTail());
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("moto_server not answering on " + endpoint() + " after 30 s: " + logTail());
+                throw new AssertionError("moto_server not answering on " + endpoint() + " after 120 s: " + logTail());
             }
             Thread.sleep(50);
         }

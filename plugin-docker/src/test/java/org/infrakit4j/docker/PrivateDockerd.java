@@ -49,7 +49,7 @@ final class PrivateDockerd implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile()))
                 .start();
         try (DockerClient docker = DockerTestBackend.client(host())) {
-            DockerTestBackend.await(Duration.ofSeconds(30), "dockerd at " + host() + " (log " + dir.resolve(
+            DockerTestBackend.await(Duration.ofSeconds(120), "dockerd at " + host() + " (log " + dir.resolve(
                     "dockerd.log") + ")", () -> {
                         if (!process.isAlive()) {
                             throw new AssertionError("dockerd exited; see " + dir.resolve("dockerd.log"));
