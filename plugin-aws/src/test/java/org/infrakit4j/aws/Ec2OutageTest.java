@@ -90,7 +90,10 @@ class Ec2OutageTest {
         RawJson props = new RawJson("{\"ImageId\":\"" + ami + "\",\"InstanceType\":\"t2.micro\"}");
         Process p = processes.start("--region", Ec2Emulator.REGION, "--endpoint", moto.endpoint().toString(),
                 "--namespace", "ik4j.run=" + run, "--max-retries", "2", "--rate", "0",
-                "--call-timeout", Double.toString(CALL_TIMEOUT.toMillis() / 1000.0));
+                "--call-timeout", Double.toString(CALL_TIMEOUT.toMillis() / 1000.0),
+                // The test's one /healthz connection stays open while moto restarts, which may take longer than
+                // the default 30 s idle timeout on a busy machine: the server would rightly close it.
+                "--idle-timeout", "600");
         PluginProcess.awaitSocket(socket, p, Duration.ofSeconds(60));
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(30));
              RawHttp http = new RawHttp(socket)) {

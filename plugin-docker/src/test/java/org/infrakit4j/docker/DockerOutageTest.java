@@ -158,7 +158,10 @@ class DockerOutageTest {
                 + "\"Cmd\":[\"sleep\",\"3600\"],\"NetworkMode\":\"none\",\"StopTimeout\":" + GRACE.toSeconds() + "}");
         String host = engine.host();
         Process p = processes.start("--docker-host", host, "--docker-timeout", Long.toString(CALL_TIMEOUT.toSeconds()),
-                "--namespace", "ik4j.namespace=" + namespace.get("ik4j.namespace"), "--log-level", "warn");
+                "--namespace", "ik4j.namespace=" + namespace.get("ik4j.namespace"), "--log-level", "warn",
+                // The test's one /healthz connection stays open while dockerd stops and starts, which can take
+                // longer than the default 30 s idle timeout on a busy machine: the server would rightly close it.
+                "--idle-timeout", "600");
         PluginProcess.awaitSocket(socket, p, Duration.ofSeconds(60));
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(30));
              RawHttp http = new RawHttp(socket)) {
