@@ -3,6 +3,7 @@ package org.infrakit4j.rpc;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 
 /**
  * Reads a request body without holding a thread while the client is slow: chunks are taken as they arrive and,
@@ -56,7 +57,13 @@ final class RequestBody implements Runnable {
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {
-                outcome.failed(chunk.getFailure());
+                if (chunk.getFailure() instanceof EofException) {
+                    // The client closed its side before the declared length: the body is what came, answered as a
+                    // body read to its end would be (the connection cannot be reused).
+                    outcome.read(total > max || buffer == null ? null : buffer.toByteArray(), true);
+                    return;
+                }
+                outcome.failed(chunk.getFailure()); // an idle timeout, a reset: no one to answer
                 return;
             }
             ByteBuffer bytes = chunk.getByteBuffer();
