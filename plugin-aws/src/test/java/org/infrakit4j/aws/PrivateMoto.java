@@ -36,7 +36,11 @@ final class PrivateMoto implements AutoCloseable {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>(server());
+        // The emulator is the test's backend, not what it measures: on a busy machine the looping clients' fast
+        // failures starved a restarted moto's Python start-up for over 120 s, so it runs at a higher priority
+        // (nice only warns and runs it as it is where that is not permitted).
+        List<String> cmd = new ArrayList<>(List.of("nice", "-n", "-10"));
+        cmd.addAll(server());
         cmd.addAll(List.of("-H", "127.0.0.1", "-p", Integer.toString(port)));
         PrivateMoto moto = new PrivateMoto(cmd, port, log);
         moto.startAgain();
