@@ -46,6 +46,8 @@ public final class PluginMetrics implements BackendMeter {
     private final Map<String, Histogram> backend = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> backendErrors = new ConcurrentHashMap<>();
     private final LongAdder described = new LongAdder();
+    private final Map<String, LongAdder> deadSeen = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> deadReaped = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder connectionsRefused = new LongAdder();
     private final long startMillis = System.currentTimeMillis();
@@ -111,6 +113,29 @@ public final class PluginMetrics implements BackendMeter {
         }
     }
 
+    @Override
+    public void deadInstanceSeen(String state) {
+        countByState(deadSeen, state);
+    }
+
+    @Override
+    public void deadInstanceReaped(String state) {
+        countByState(deadReaped, state);
+    }
+
+    private static void countByState(Map<String, LongAdder> series, String state) {
+        String s = state == null || state.isEmpty() ? OTHER : state;
+        if (!series.containsKey(s) && series.size() >= MAX_OPERATIONS) {
+            s = OTHER; // states come from a provider's fixed set; a bug must not grow the map without bound
+        }
+        series.computeIfAbsent(s, k -> new LongAdder()).increment();
+    }
+
+    /** Dead instances reaped so far, all states together: for tests and tools. */
+    public long deadInstancesReaped() {
+        return deadReaped.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
     /** The whole exposition, as served on {@code GET /metrics}. */
     public byte[] render() {
         StringBuilder out = new StringBuilder(4096);
@@ -120,7 +145,7 @@ public final class PluginMetrics implements BackendMeter {
         histograms(out, "infrakit4j_rpc_call_duration_seconds", "RPC calls answered, by method, and their latency.",
                 "method", calls);
         counters(out, "infrakit4j_rpc_errors_total", "RPC calls answered with an error, by method and kind.",
-                errors, true);
+                errors, null);
         header(out, "infrakit4j_instances_described_total", "counter",
                 "Instances returned by DescribeInstances.");
         out.append("infrakit4j_instances_described_total ").append(described.sum()).append('\n');
@@ -132,7 +157,12 @@ public final class PluginMetrics implements BackendMeter {
         histograms(out, "infrakit4j_backend_call_duration_seconds",
                 "Calls to the backend, by operation, and their latency.", "operation", backend);
         counters(out, "infrakit4j_backend_errors_total", "Backend calls that failed, by operation.",
-                backendErrors, false);
+                backendErrors, "operation");
+        counters(out, "infrakit4j_dead_instances_seen_total",
+                "Instances found dead (not running, and not coming back by themselves), by the state they died in.",
+                deadSeen, "state");
+        counters(out, "infrakit4j_dead_instances_reaped_total",
+                "Dead instances destroyed by the plugin's reaper, by the state they died in.", deadReaped, "state");
         process(out);
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -196,11 +226,12 @@ public final class PluginMetrics implements BackendMeter {
         }
     }
 
+    /** @param label the label the keys are values of, or null when the keys are whole label sets already */
     private static void counters(StringBuilder out, String name, String help, Map<String, LongAdder> series,
-            boolean preformatted) {
+            String label) {
         header(out, name, "counter", help);
         for (var e : new TreeMap<>(series).entrySet()) {
-            out.append(name).append(preformatted ? e.getKey() : labels("operation", e.getKey()))
+            out.append(name).append(label == null ? e.getKey() : labels(label, e.getKey()))
                     .append(' ').append(e.getValue().sum()).append('\n');
         }
     }

@@ -1,8 +1,9 @@
 package org.infrakit4j.spi;
 
 /**
- * Where a plugin reports every call it makes to its backend (engine, daemon, API, disk), for the backend metrics
- * on {@code GET /metrics}. Handed to a plugin at construction; implementations are thread-safe and cheap.
+ * Where a plugin reports what it sees of its backend, for the metrics on {@code GET /metrics}: every call it makes
+ * (engine, daemon, API, disk), and the instances it finds dead and reaps. Handed to a plugin at construction;
+ * implementations are thread-safe and cheap.
  */
 @FunctionalInterface
 public interface BackendMeter {
@@ -15,4 +16,17 @@ public interface BackendMeter {
      * @param failed whether it ended in an error
      */
     void record(String operation, long nanos, boolean failed);
+
+    /**
+     * An instance was found dead for the first time since the plugin started (or since it was last alive).
+     *
+     * @param state the provider's word for the state it died in (e.g. {@code exited}, {@code shutoff},
+     *     {@code stopped}), from a fixed set, never user data
+     */
+    default void deadInstanceSeen(String state) {
+    }
+
+    /** A dead instance was destroyed by the plugin's reaper; {@code state} as for {@link #deadInstanceSeen}. */
+    default void deadInstanceReaped(String state) {
+    }
 }
