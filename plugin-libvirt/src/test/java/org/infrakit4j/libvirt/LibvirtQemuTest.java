@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -29,9 +31,13 @@ class LibvirtQemuTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String prefix = "ik4j-q" + UUID.randomUUID().toString().substring(0, 6);
     private final Map<String, String> run = Map.of("run", prefix);
-    /** Waits for starts and removals, so each call's outcome is final when it returns. */
+    /**
+     * Waits for starts and removals, so each call's outcome is final when it returns; lists dead (shut-off) domains
+     * too and never reaps them, so a test sees every domain it made (LibvirtSelfHealingTest covers the default).
+     */
     private final LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(),
-            LibvirtTestEnv.pool(), BackendMeter.NONE, Duration.ofMinutes(2));
+            LibvirtTestEnv.pool(), BackendMeter.NONE, Duration.ofMinutes(2),
+            new ReapPolicy(true, Optional.empty(), false));
 
     @AfterEach
     void cleanUp() {
