@@ -149,8 +149,9 @@ class LibvirtReapOutageTest {
                     .as("reaped exactly once").hasSize(1);
             assertThat(lines).filteredOn(l -> l.contains("reaping a dead instance") && l.contains(victim.value()))
                     .as("its last state logged first, naming its console log").isNotEmpty()
-                    .allSatisfy(l -> assertThat(l).contains("stateReason=destroyed")
-                            .contains("consoleLogFile=" + home.resolve("consoles")));
+                    .allSatisfy(l -> assertThat(l).contains("stateReason=\"destroyed\"")
+                            .contains("consoleLogFile=\"" + home.resolve("consoles").resolve(victim.value()
+                                    + ".console.log") + "\"").contains("consoleLog="));
             assertThat(metric(socket, "infrakit4j_dead_instances_reaped_total")).as("reaped metric").isEqualTo(1.0);
             assertThat(metric(socket, "infrakit4j_dead_instances_seen_total")).as("seen metric").isEqualTo(1.0);
             assertThat(plugin.isAlive()).isTrue();
