@@ -223,6 +223,24 @@ class LibvirtQemuTest {
     }
 
     @Test
+    void theProvisionOfADeadPetsLogicalIdStartsTheSameDomainWithItsDisksKept() throws Exception {
+        Spec spec = Spec.of(props(",\"Disks\":[{\"Kind\":\"new\",\"SizeMiB\":1}]"), tags("infrakit.group", "pets"))
+                .withLogicalId("pet-" + prefix).withInit("#cloud-config\n");
+        InstanceId pet = plugin.provision(spec);
+        List<String> volumes = volumes();
+        assertThat(volumes).containsExactlyInAnyOrder(pet + "-disk0.qcow2", pet + "-seed.iso");
+        String uuid = LibvirtTestEnv.virsh("domuuid", pet.value()).strip();
+        LibvirtTestEnv.virsh("destroy", pet.value());
+
+        assertThat(plugin.provision(spec)).isEqualTo(pet);
+        assertThat(LibvirtTestEnv.virsh("domstate", pet.value()).strip()).isEqualTo("running");
+        assertThat(LibvirtTestEnv.virsh("domuuid", pet.value()).strip()).isEqualTo(uuid);
+        assertThat(domains()).containsExactly(pet.value());
+        assertThat(volumes()).as("the same volumes, not new ones").containsExactlyInAnyOrderElementsOf(volumes);
+        assertThat(properties(pet).path("State").asText()).isEqualTo("running");
+    }
+
+    @Test
     void aFailingStartRemovesTheDomainAndItsVolumesAndSaysWhy() {
         RawJson badKernel = props(",\"OS\":{\"Kernel\":\"/nonexistent/vmlinuz\"}");
         assertThatThrownBy(() -> plugin.provision(Spec.of(badKernel, tags()).withInit("#cloud-config\n")))

@@ -134,6 +134,10 @@ class LibvirtReapOutageTest {
                 }
             });
             assertThat(LibvirtTestEnv.volumes(victim.value())).as("the victim's disk went with it").isEmpty();
+            Path consoles = home.resolve("consoles");
+            assertThat(consoles.resolve(victim.value() + ".console.log")).as("its console log went too")
+                    .doesNotExist();
+            assertThat(consoles.resolve(keeper.value() + ".console.log")).as("the live one's is kept").exists();
             assertThat(LibvirtTestEnv.domains(prefix)).as("the live one is untouched").containsExactly(
                     keeper.value());
 
