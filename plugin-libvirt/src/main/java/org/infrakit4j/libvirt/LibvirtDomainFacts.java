@@ -49,7 +49,11 @@ final class LibvirtDomainFacts {
 
     /** State and reason, memory, vCPUs, interfaces with the addresses libvirt knows, and disks. */
     static RawJson properties(Domain d, LibvirtMetadata meta) throws LibvirtException {
-        LibvirtDomainState state = LibvirtDomainState.of(d);
+        return properties(d, meta, LibvirtDomainState.of(d));
+    }
+
+    /** As {@link #properties(Domain, LibvirtMetadata)}, with the state already read. */
+    static RawJson properties(Domain d, LibvirtMetadata meta, LibvirtDomainState state) throws LibvirtException {
         DomainInfo info = d.getInfo();
         Document xml = LibvirtDomainXml.parse(d.getXMLDesc(0));
         ObjectNode out = JSON.createObjectNode();

@@ -34,6 +34,18 @@ record LibvirtDomainState(String state, String reason) {
             List.of("unknown", "panicked"),
             List.of("unknown"));
 
+    /**
+     * The states of a dead domain: not running, and not coming back by itself. A shut-off domain (stopped from
+     * outside, powered off by its guest, failed) stays so until someone starts it; a crashed one (kept after a crash
+     * by {@code on_crash=preserve}) too. Paused and suspended domains are alive: they resume where they were.
+     */
+    static final java.util.Set<String> DEAD = java.util.Set.of("shutoff", "crashed");
+
+    /** Whether the domain is dead (see {@link #DEAD}). */
+    boolean dead() {
+        return DEAD.contains(state);
+    }
+
     /** virDomainGetState, bound directly. */
     private interface Native0 extends Library {
         int virDomainGetState(PointerType domain, IntByReference state, IntByReference reason, int flags);

@@ -46,6 +46,15 @@ final class LibvirtDomainXml {
     /** Everything: the domain definition of instance {@code name}. */
     static String build(LibvirtProperties p, String type, String name, LibvirtMetadata metadata, List<Disk> disks,
                         List<LibvirtProperties.Nic> nics) {
+        return build(p, type, name, metadata, disks, nics, null);
+    }
+
+    /**
+     * As above; {@code consoleLog}, when not null, is the file on the libvirt host where libvirt (virtlogd) keeps
+     * the serial console's output of a generated domain with a Console.
+     */
+    static String build(LibvirtProperties p, String type, String name, LibvirtMetadata metadata, List<Disk> disks,
+                        List<LibvirtProperties.Nic> nics, String consoleLog) {
         Document doc;
         Element domain;
         if (p.hasTemplate()) {
@@ -111,6 +120,13 @@ final class LibvirtDomainXml {
             if (p.console()) {
                 Element serial = doc.createElement("serial");
                 serial.setAttribute("type", "pty");
+                if (consoleLog != null) {
+                    // append: a pet started again keeps what it wrote before; virtlogd rotates the file (2 MiB x 3)
+                    Element log = doc.createElement("log");
+                    log.setAttribute("file", consoleLog);
+                    log.setAttribute("append", "on");
+                    serial.appendChild(log);
+                }
                 devices.appendChild(serial);
                 Element console = doc.createElement("console");
                 console.setAttribute("type", "pty");

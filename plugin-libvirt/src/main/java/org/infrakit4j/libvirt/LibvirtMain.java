@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
@@ -29,6 +30,9 @@ public final class LibvirtMain implements Callable<Integer> {
 
     @Mixin
     PluginLauncher.Options common;
+
+    @Mixin
+    ReapPolicy.Options reaping;
 
     @Option(names = "--uri", paramLabel = "URI", defaultValue = DEFAULT_URI,
             description = "libvirt connection URI, opened on first use and reopened after libvirtd restarts "
@@ -57,16 +61,27 @@ public final class LibvirtMain implements Callable<Integer> {
                     + "crashed the client; every call is bounded by --libvirt-timeout either way).")
     int keepaliveSeconds;
 
+    @Option(names = "--console-log-dir", paramLabel = "DIR",
+            description = "Absolute directory on the libvirt host where libvirt (virtlogd) logs the serial console "
+                    + "of each domain the plugin generates with a Console, one NAME.console.log per domain, deleted "
+                    + "with it; the last lines are logged before a dead domain is reaped. Made if missing on this "
+                    + "host (default: none, consoles are not logged).")
+    java.nio.file.Path consoleLogDir;
+
     public static void main(String[] args) {
         System.exit(PluginLauncher.execute(new LibvirtMain(), args));
     }
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
+        reaping.policy(); // a bad --reap-after exits 2 before anything is touched
+        checkConsoleLogDir();
         return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
     }
 
     Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
+        ReapPolicy policy = reaping.policy();
+        checkConsoleLogDir();
         if (timeoutSeconds < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--libvirt-timeout " + timeoutSeconds
                     + " must be at least 1 second");
@@ -88,9 +103,34 @@ public final class LibvirtMain implements Callable<Integer> {
         }
         loadLibvirt();
         LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(uri, namespace, storagePool, meter,
-                Duration.ofSeconds(timeoutSeconds), keepaliveSeconds, LibvirtInstancePlugin.WAITING_WORK);
+                Duration.ofSeconds(timeoutSeconds), keepaliveSeconds, LibvirtInstancePlugin.WAITING_WORK, policy,
+                consoleLogDir);
+        makeConsoleLogDir();
         reportStoragePool(plugin);
         return Map.of("", plugin);
+    }
+
+    private void checkConsoleLogDir() throws PluginLauncher.UsageException {
+        if (consoleLogDir != null && !consoleLogDir.isAbsolute()) {
+            throw new PluginLauncher.UsageException("--console-log-dir " + consoleLogDir + " must be an absolute "
+                    + "path (libvirt writes it on its host)");
+        }
+    }
+
+    /**
+     * A warning, not an exit: the directory is the libvirt host's, which may be another machine (then it must exist
+     * there); a Provision's domain start fails while libvirt cannot write it.
+     */
+    private void makeConsoleLogDir() {
+        if (consoleLogDir == null) {
+            return;
+        }
+        try {
+            java.nio.file.Files.createDirectories(consoleLogDir);
+        } catch (java.io.IOException e) {
+            LOG.atWarn().addKeyValue("dir", consoleLogDir.toString()).log("--console-log-dir cannot be made on this "
+                    + "host (" + e + "); it must exist on the libvirt host or domains with a Console do not start");
+        }
     }
 
     /** libvirt-java binds libvirt.so.0 (Debian package libvirt0) through JNA when its first class loads. */

@@ -9,6 +9,8 @@ enum LibvirtOperation {
     CONNECT_GET_TYPE("connectGetType", "read the driver type"),
     CONNECT_GET_LIB_VERSION("connectGetLibVersion", "read the libvirt version"),
     LIST_DOMAINS("listAllDomains", "describe instances"),
+    LIST_DEAD("listAllDomains", "list dead domains"),
+    DOMAIN_INSPECT("domainGetXMLDesc", "read the last state of"),
     DOMAIN_LOOKUP("domainLookupByName", "look up domain"),
     STORAGE_LOOKUP("storageVolLookupByName", "check storage for"),
     STORAGE_VOL_CREATE("storageVolCreateXML", "create volumes for"),

@@ -60,6 +60,16 @@ class LibvirtBench {
             lines.add(row("plugin Provision x" + N + ", calls returned", calls));
             lines.add(row("plugin Provision x" + N + ", all running", running));
 
+            // Describe's cost: two listings whatever the number of domains, plus one state call per domain that
+            // may be dead (shut off, or in another state than running and paused).
+            lines.add(row("plugin Describe x" + N + ", " + N + " running", describeTimes(plugin, tags)));
+            for (int i = 0; i < N / 2; i++) {
+                LibvirtTestEnv.virsh("destroy", ids.get(i).value());
+            }
+            assertThat(plugin.describeInstances(tags, false)).hasSize(N / 2);
+            lines.add(row("plugin Describe x" + N + ", " + N / 2 + " running, " + N / 2 + " dead",
+                    describeTimes(plugin, tags)));
+
             t0 = System.nanoTime();
             for (InstanceId id : ids) {
                 plugin.destroy(id, DestroyContext.TERMINATE);
@@ -99,6 +109,15 @@ class LibvirtBench {
         System.out.printf("%nlibvirt bench: %s, %d diskless 32 MiB TCG domains, one call at a time%n%-42s %9s %12s%n",
                 LibvirtTestEnv.uri(), N, "", "total ms", "per domain");
         lines.forEach(System.out::println);
+    }
+
+    /** N Describes (no Properties) one after another; the total time. */
+    private static long describeTimes(InstancePlugin plugin, Map<String, String> tags) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < N; i++) {
+            plugin.describeInstances(tags, false);
+        }
+        return System.nanoTime() - t0;
     }
 
     private static String row(String what, long nanos) {

@@ -3,17 +3,22 @@ package org.infrakit4j.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class LibvirtMainTest {
@@ -53,6 +58,48 @@ class LibvirtMainTest {
                 "domainSetMetadata", "connectGetLibVersion", "domainUndefine");
         assertThat(operations).as("operation names come from the fixed set only")
                 .allMatch(op -> Arrays.stream(LibvirtOperation.values()).anyMatch(o -> o.metricName().equals(op)));
+    }
+
+    @Test
+    void theReapFlagsReachThePlugin() throws Exception {
+        assertThat(parse().reaping.policy()).isEqualTo(ReapPolicy.DEFAULT);
+        LibvirtMain main = parse("--uri", "test:///default", "--report-dead", "--reap-after", "1h30m",
+                "--reap-pets");
+        try (LibvirtInstancePlugin plugin = (LibvirtInstancePlugin) main.plugins(BackendMeter.NONE).get("")) {
+            assertThat(plugin.reaper().policy()).isEqualTo(new ReapPolicy(true, Optional.of(Duration.ofMinutes(90)),
+                    true));
+        }
+        assertThat(parse("--reap-after", "never").reaping.policy().reapAfter()).isEmpty();
+        assertThat(parse("--reap-after", "0").reaping.policy().reapAfter()).contains(Duration.ZERO);
+    }
+
+    /** Runs the command line as main does, capturing what it prints to stderr. */
+    private static int execute(java.io.ByteArrayOutputStream err, String... args) {
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            return PluginLauncher.execute(new LibvirtMain(), args);
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    @Test
+    void aBadReapAfterOrConsoleLogDirExitsTwoBeforeAnythingIsTouched(@TempDir Path dir) {
+        Path plugins = dir.resolve("plugins");
+        for (String bad : List.of("5 minutes", "-1s", "soon", "", "10x")) {
+            var err = new java.io.ByteArrayOutputStream();
+            assertThat(execute(err, "--uri", "test:///default", "--plugins-dir", plugins.toString(),
+                    "--reap-after", bad)).as("--reap-after %s", bad).isEqualTo(2);
+            assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).as("--reap-after %s", bad)
+                    .contains("error: --reap-after: not a duration");
+        }
+        var err = new java.io.ByteArrayOutputStream();
+        assertThat(execute(err, "--uri", "test:///default", "--plugins-dir", plugins.toString(),
+                "--console-log-dir", "relative/dir")).isEqualTo(2);
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("error: --console-log-dir relative/dir must be an absolute path");
+        assertThat(plugins).as("nothing was made").doesNotExist();
     }
 
     @Test

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -29,9 +31,13 @@ class LibvirtQemuTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String prefix = "ik4j-q" + UUID.randomUUID().toString().substring(0, 6);
     private final Map<String, String> run = Map.of("run", prefix);
-    /** Waits for starts and removals, so each call's outcome is final when it returns. */
+    /**
+     * Waits for starts and removals, so each call's outcome is final when it returns; lists dead (shut-off) domains
+     * too and never reaps them, so a test sees every domain it made (LibvirtSelfHealingTest covers the default).
+     */
     private final LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(LibvirtTestEnv.uri(), Map.of(),
-            LibvirtTestEnv.pool(), BackendMeter.NONE, Duration.ofMinutes(2));
+            LibvirtTestEnv.pool(), BackendMeter.NONE, Duration.ofMinutes(2),
+            new ReapPolicy(true, Optional.empty(), false));
 
     @AfterEach
     void cleanUp() {
@@ -214,6 +220,24 @@ class LibvirtQemuTest {
         assertThat(p.path("MemoryMiB").asInt()).isEqualTo(32);
         plugin.destroy(id, DestroyContext.TERMINATE);
         assertThat(domains()).isEmpty();
+    }
+
+    @Test
+    void theProvisionOfADeadPetsLogicalIdStartsTheSameDomainWithItsDisksKept() throws Exception {
+        Spec spec = Spec.of(props(",\"Disks\":[{\"Kind\":\"new\",\"SizeMiB\":1}]"), tags("infrakit.group", "pets"))
+                .withLogicalId("pet-" + prefix).withInit("#cloud-config\n");
+        InstanceId pet = plugin.provision(spec);
+        List<String> volumes = volumes();
+        assertThat(volumes).containsExactlyInAnyOrder(pet + "-disk0.qcow2", pet + "-seed.iso");
+        String uuid = LibvirtTestEnv.virsh("domuuid", pet.value()).strip();
+        LibvirtTestEnv.virsh("destroy", pet.value());
+
+        assertThat(plugin.provision(spec)).isEqualTo(pet);
+        assertThat(LibvirtTestEnv.virsh("domstate", pet.value()).strip()).isEqualTo("running");
+        assertThat(LibvirtTestEnv.virsh("domuuid", pet.value()).strip()).isEqualTo(uuid);
+        assertThat(domains()).containsExactly(pet.value());
+        assertThat(volumes()).as("the same volumes, not new ones").containsExactlyInAnyOrderElementsOf(volumes);
+        assertThat(properties(pet).path("State").asText()).isEqualTo("running");
     }
 
     @Test

@@ -31,7 +31,10 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
 
     @Override
     protected InstancePlugin createPlugin(BackendMeter meter) {
-        return new LibvirtInstancePlugin(URI, Map.of(), POOL, meter);
+        LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(URI, Map.of(), POOL, meter);
+        // Its sweeps list domains every 10 s, which the kit's count of the calls Validate makes would see.
+        plugin.reaper().close();
+        return plugin;
     }
 
     LibvirtConnection libvirt() {

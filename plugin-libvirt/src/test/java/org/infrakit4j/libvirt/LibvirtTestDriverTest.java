@@ -3,9 +3,12 @@ package org.infrakit4j.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.rpc.Reaper;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -96,13 +99,126 @@ class LibvirtTestDriverTest {
         assertThat(domainXml(id, 0)).doesNotContain("<key>evil</key>").doesNotContain("<inject/>");
     }
 
-    @Test
-    void inactiveDomainsAreDescribedWithStateAndReason() throws Exception {
-        InstanceId id = plugin.provision(Spec.of(props, run));
+    /** Stops a domain from outside the plugin's own calls, as {@code virsh destroy} does. */
+    private void kill(InstanceId id) {
         plugin.connection().once(LibvirtOperation.DOMAIN_SHUTDOWN, id.value(), c -> {
             c.domainLookupByName(id.value()).destroy();
             return null;
         });
+    }
+
+    private String state(InstanceId id) {
+        return plugin.connection().retrying(LibvirtOperation.DOMAIN_LOOKUP, id.value(),
+                c -> LibvirtDomainState.of(c.domainLookupByName(id.value())).state());
+    }
+
+    private static final ReapPolicy REPORT_DEAD = new ReapPolicy(true, Optional.empty(), false);
+
+    @Test
+    void deadDomainsAreLeftOutOfDescribeUnlessReportedAndPausedOnesAreAlive() throws Exception {
+        InstanceId dead = plugin.provision(Spec.of(props, run));
+        InstanceId paused = plugin.provision(Spec.of(props, run));
+        InstanceId alive = plugin.provision(Spec.of(props, run));
+        kill(dead);
+        plugin.connection().once(LibvirtOperation.DOMAIN_SHUTDOWN, paused.value(), c -> {
+            c.domainLookupByName(paused.value()).suspend();
+            return null;
+        });
+        assertThat(plugin.describeInstances(run, false)).extracting(Description::id)
+                .containsExactlyInAnyOrder(paused, alive);
+        assertThat(plugin.describeInstances(run, true)).extracting(Description::id)
+                .containsExactlyInAnyOrder(paused, alive);
+        try (LibvirtInstancePlugin reporting = new LibvirtInstancePlugin("test:///default", Map.of(),
+                LibvirtTestDriverContractTest.POOL, org.infrakit4j.spi.BackendMeter.NONE, Duration.ofMillis(500),
+                REPORT_DEAD)) {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            Map<InstanceId, String> states = new java.util.HashMap<>();
+            for (Description d : reporting.describeInstances(run, true)) {
+                states.put(d.id(), json.readTree(d.properties().json()).path("State").asText());
+            }
+            assertThat(states).isEqualTo(Map.of(dead, "shutoff", paused, "paused", alive, "running"));
+            assertThat(reporting.describeInstances(run, false)).hasSize(3);
+        }
+    }
+
+    @Test
+    void theProvisionOfADeadPetsLogicalIdStartsTheSameDomainAgain() {
+        Spec spec = Spec.of(props, tags("infrakit.group", "pets")).withLogicalId("pet-" + prefix);
+        InstanceId pet = plugin.provision(spec);
+        kill(pet);
+        assertThat(plugin.describeInstances(run, false)).isEmpty();
+        assertThat(plugin.provision(spec)).isEqualTo(pet);
+        assertThat(state(pet)).isEqualTo("running");
+        assertThat(plugin.describeInstances(run, false)).extracting(Description::id).containsExactly(pet);
+        assertThat(definedDomains(plugin)).containsExactly(pet.value());
+        kill(pet);
+        Spec otherTags = Spec.of(props, tags("infrakit.group", "other")).withLogicalId("pet-" + prefix);
+        assertThatThrownBy(() -> plugin.provision(otherTags)).isInstanceOfSatisfying(InstanceException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+        assertThat(state(pet)).as("a dead pet claimed with other tags is left as it is").isEqualTo("shutoff");
+    }
+
+    @Test
+    void theReaperListsOnlyDeadDomainsOfOursInItsNamespaceAndReapsOnlyThoseStillDead() {
+        try (LibvirtInstancePlugin scoped = new LibvirtInstancePlugin("test:///default", Map.of("cluster", prefix),
+                null)) {
+            InstanceId mine = scoped.provision(Spec.of(props, Map.of("k", "v")));
+            InstanceId myPet = scoped.provision(Spec.of(props, Map.of("k", "v")).withLogicalId("p-" + prefix));
+            InstanceId mineAlive = scoped.provision(Spec.of(props, Map.of("k", "v")));
+            InstanceId outside = plugin.provision(Spec.of(props, run));
+            String foreign = prefix + "-foreign";
+            plugin.connection().once(LibvirtOperation.DOMAIN_DEFINE_XML, foreign, c -> c.domainDefineXML(
+                    "<domain type='test'><name>" + foreign + "</name><memory>32768</memory><os><type>hvm</type>"
+                            + "</os></domain>"));
+            kill(mine);
+            kill(myPet);
+            kill(outside);
+            assertThat(scoped.reaping().listDead()).as("dead, ours, in the namespace").containsExactlyInAnyOrder(
+                    new Reaper.DeadInstance(mine, Optional.empty(), "shutoff"),
+                    new Reaper.DeadInstance(myPet, Optional.of("p-" + prefix), "shutoff"));
+            assertThat(scoped.reaping().lastState(new Reaper.DeadInstance(mine, Optional.empty(), "shutoff")))
+                    .containsEntry("stateReason", "destroyed").containsKey("consoleLogMissing");
+
+            // Started again by hand before the reaper came to it: not reaped.
+            plugin.connection().once(LibvirtOperation.DOMAIN_CREATE, myPet.value(),
+                    c -> c.domainLookupByName(myPet.value()).create());
+            assertThat(scoped.reaping().reapIfStillDead(new Reaper.DeadInstance(myPet, Optional.of("p-" + prefix),
+                    "shutoff"))).isFalse();
+            assertThat(scoped.reaping().reapIfStillDead(new Reaper.DeadInstance(mineAlive, Optional.empty(),
+                    "shutoff"))).isFalse();
+            assertThat(scoped.reaping().reapIfStillDead(new Reaper.DeadInstance(new InstanceId(foreign),
+                    Optional.empty(), "shutoff"))).as("not ours").isFalse();
+            assertThat(scoped.reaping().reapIfStillDead(new Reaper.DeadInstance(outside, Optional.empty(),
+                    "shutoff"))).as("outside the namespace").isFalse();
+            assertThat(scoped.reaping().reapIfStillDead(new Reaper.DeadInstance(mine, Optional.empty(),
+                    "shutoff"))).isTrue();
+            assertThat(scoped.reaping().reapIfStillDead(new Reaper.DeadInstance(mine, Optional.empty(),
+                    "shutoff"))).as("gone already").isFalse();
+            assertThat(definedDomains(plugin)).containsExactlyInAnyOrder(myPet.value(), mineAlive.value(),
+                    outside.value(), foreign);
+            plugin.connection().once(LibvirtOperation.DOMAIN_UNDEFINE, foreign, c -> {
+                c.domainLookupByName(foreign).undefine();
+                return null;
+            });
+            for (InstanceId id : List.of(myPet, mineAlive, outside)) {
+                scoped.destroy(id, DestroyContext.TERMINATE);
+            }
+        }
+    }
+
+    @Test
+    void inactiveDomainsAreDescribedWithStateAndReasonWhenDeadOnesAreReported() throws Exception {
+        LibvirtInstancePlugin plugin = new LibvirtInstancePlugin("test:///default", Map.of(),
+                LibvirtTestDriverContractTest.POOL, org.infrakit4j.spi.BackendMeter.NONE, Duration.ofMillis(500),
+                REPORT_DEAD);
+        try (plugin) {
+            inactiveDomainsAreDescribedWithStateAndReason(plugin);
+        }
+    }
+
+    private void inactiveDomainsAreDescribedWithStateAndReason(LibvirtInstancePlugin plugin) throws Exception {
+        InstanceId id = plugin.provision(Spec.of(props, run));
+        kill(id);
         Description d = plugin.describeInstances(run, true).get(0);
         var props = new com.fasterxml.jackson.databind.ObjectMapper().readTree(d.properties().json());
         assertThat(props.path("State").asText()).isEqualTo("shutoff");
