@@ -43,6 +43,8 @@ final class FakeEc2Proxy implements AutoCloseable {
     private final AtomicInteger injected = new AtomicInteger();
     private final Map<String, Deque<Duration>> delays = new ConcurrentHashMap<>();
     private final AtomicInteger delaying = new AtomicInteger();
+    /** Requests that reached the emulator, by action and first instance id ({@code "TerminateInstances i-..."}). */
+    private final Map<String, AtomicInteger> forwarded = new ConcurrentHashMap<>();
     private int port;
     private HttpServer server;
     private java.util.concurrent.ExecutorService executor;
@@ -97,6 +99,12 @@ final class FakeEc2Proxy implements AutoCloseable {
 
     int injected() {
         return injected.get();
+    }
+
+    /** How many requests of {@code action} naming {@code instanceId} first reached the emulator. */
+    int forwarded(String action, String instanceId) {
+        AtomicInteger n = forwarded.get(action + " " + instanceId);
+        return n == null ? 0 : n.get();
     }
 
     /** The endpoint goes down: connections are refused until {@link #restart()}. */
@@ -166,6 +174,8 @@ final class FakeEc2Proxy implements AutoCloseable {
                 }
                 return;
             }
+            forwarded.computeIfAbsent(action + " " + form.getOrDefault("InstanceId.1", ""),
+                    k -> new AtomicInteger()).incrementAndGet();
             forward(exchange, body);
         }
     }
