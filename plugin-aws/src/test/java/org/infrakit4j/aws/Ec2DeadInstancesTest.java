@@ -160,6 +160,52 @@ class Ec2DeadInstancesTest {
         assertThat(state(pet)).isIn("pending", "running");
     }
 
+    /** moto stops at once; the fake in front of it shows the pet stopping, as EC2 does for a while. */
+    @Test
+    void aPetStillStoppingIsWaitedForThenStartedAgain() throws Exception {
+        FakeEc2Proxy proxy = FakeEc2Proxy.start(Ec2Emulator.endpoint());
+        closeLater.add(proxy);
+        Ec2InstancePlugin plugin = plugin(config(Map.of()).withEndpoint(proxy.endpoint()));
+        Spec spec = Spec.of(props(), Map.of("g", "pets")).withLogicalId("ca-" + run);
+        InstanceId pet = plugin.provision(spec);
+        stop(pet);
+        proxy.showStoppingNext(1);
+        assertThat(plugin.describeInstances(Map.of("g", "pets"), false)).as("stopping is dead").isEmpty();
+        proxy.showStoppingNext(2);
+        counter.reset();
+        assertThat(plugin.provision(spec)).isEqualTo(pet);
+        assertThat(counter.calls()).as("looked up, looked at twice more while stopping, started")
+                .isEqualTo(Map.of("DescribeInstances", 3, "StartInstances", 1));
+        assertThat(state(pet)).isIn("pending", "running");
+    }
+
+    @Test
+    void aPetStillStoppingAtTheCallTimeoutIsARetryableErrorAndStartedByALaterProvision() throws Exception {
+        FakeEc2Proxy proxy = FakeEc2Proxy.start(Ec2Emulator.endpoint());
+        closeLater.add(proxy);
+        Ec2InstancePlugin plugin = plugin(config(Map.of()).withEndpoint(proxy.endpoint())
+                .withCallTimeout(Duration.ofSeconds(3)));
+        Spec spec = Spec.of(props(), Map.of("g", "pets")).withLogicalId("zk-" + run);
+        InstanceId pet = plugin.provision(spec);
+        stop(pet);
+        proxy.showStoppingNext(Integer.MAX_VALUE);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> plugin.provision(spec)).isInstanceOfSatisfying(InstanceException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
+            assertThat(e.getMessage()).isEqualTo("backend unavailable: pet instance " + pet.value() + " of LogicalID "
+                    + "\"zk-" + run + "\" is still stopping after the call timeout of 3000 ms; it is started by a "
+                    + "Provision once it has stopped");
+        });
+        // Within its own deadline (3 s), with room for a busy machine.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+        assertThat(counter.calls("StartInstances")).isZero();
+        assertThat(plugin.petLocksInUse()).isZero();
+        proxy.showStoppingNext(0);
+        assertThat(plugin.provision(spec)).isEqualTo(pet);
+        assertThat(counter.calls("StartInstances")).isEqualTo(1);
+        assertThat(state(pet)).isIn("pending", "running");
+    }
+
     @Test
     void theReaperListsOnlyItsOwnDeadInItsNamespaceAndLogsWhyTheyStopped() {
         Ec2InstancePlugin plugin = plugin(config(Map.of("tier", "a")));
