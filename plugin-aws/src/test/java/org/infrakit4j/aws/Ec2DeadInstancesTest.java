@@ -24,6 +24,10 @@ import org.infrakit4j.spi.Spec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -258,6 +262,29 @@ class Ec2DeadInstancesTest {
         assertThat(reaping.reapIfStillDead(new Reaper.DeadInstance(foreign, Optional.empty(), "stopped")))
                 .as("not ours").isFalse();
         assertThat(state(foreign)).isEqualTo("stopped");
+    }
+
+    @Test
+    void theReapersCallsAreBackgroundWorkForTheRequestBudgetAndTheClientsCallsAreNot() {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        ExecutionInterceptor recorder = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                sent.add(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)
+                        + (attributes.getAttribute(Ec2RequestBudget.BACKGROUND_UNTIL) != null ? " background" : ""));
+            }
+        };
+        Ec2InstancePlugin plugin = Ec2Emulator.plugin(config(Map.of()), recorder);
+        closeLater.add(plugin);
+        InstanceId dead = plugin.provision(Spec.of(props(), Map.of()));
+        stop(dead);
+        plugin.describeInstances(Map.of(), false);
+        Reaper.DeadInstance d = plugin.deadInstances().listDead().get(0);
+        plugin.deadInstances().lastState(d);
+        assertThat(plugin.deadInstances().reapIfStillDead(d)).isTrue();
+        assertThat(sent).containsExactly("RunInstances", "DescribeInstances", "DescribeInstances background",
+                "DescribeInstances background", "GetConsoleOutput background", "DescribeInstances background",
+                "TerminateInstances background");
     }
 
     @Test
