@@ -25,6 +25,15 @@ final class Ec2Errors {
         return "";
     }
 
+    /** EC2's own message of a failure it answered; the SDK's otherwise. */
+    static String message(SdkException e) {
+        if (e instanceof AwsServiceException a && a.awsErrorDetails() != null
+                && a.awsErrorDetails().errorMessage() != null) {
+            return a.awsErrorDetails().errorMessage();
+        }
+        return e.getMessage();
+    }
+
     static boolean instanceNotFound(SdkException e) {
         return INSTANCE_NOT_FOUND.contains(code(e));
     }

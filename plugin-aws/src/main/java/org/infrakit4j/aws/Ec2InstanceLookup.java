@@ -2,6 +2,7 @@ package org.infrakit4j.aws;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,13 +42,16 @@ final class Ec2InstanceLookup {
         this.credentials = credentials;
     }
 
-    /** Managed instances in a live state carrying all {@code tags}: every page, plus launches not listed yet. */
+    /**
+     * Managed instances in any state but the gone ones (dead ones too) carrying all {@code tags}: every page, plus
+     * launches not listed yet.
+     */
     List<Instance> matching(Map<String, String> tags, Ec2Deadline deadline) {
         Optional<List<Filter>> filters = Ec2TagFilters.forTags(tags, config.namespace());
         if (filters.isEmpty()) {
             return List.of();
         }
-        List<Instance> found = pages(filters.get(), deadline);
+        List<Instance> found = pages(filters.get(), deadline, Integer.MAX_VALUE);
         Set<String> listed = new HashSet<>();
         found.forEach(i -> listed.add(i.instanceId()));
         listed.forEach(recent::forget);
@@ -58,17 +62,30 @@ final class Ec2InstanceLookup {
         return out;
     }
 
-    /** The live managed instance holding a LogicalID, if any. */
+    /**
+     * The managed instance holding a LogicalID, if any, alive or dead (an alive one first). Always asked of EC2,
+     * even for a pet this process just launched: it may have died since, and then it must be started again; EC2 not
+     * listing it yet is covered by {@link #matching}.
+     */
     Optional<Instance> pet(String logicalId, Ec2Deadline deadline) {
-        Optional<Instance> launched = recent.byLogicalId(logicalId);
-        if (launched.isPresent()) {
-            return launched;
-        }
-        return matching(Map.of(Ec2Tags.LOGICAL_ID_KEY, logicalId), deadline).stream().findFirst();
+        return matching(Map.of(Ec2Tags.LOGICAL_ID_KEY, logicalId), deadline).stream()
+                .min(Comparator.comparing(i -> Ec2TagFilters.dead(i.state().nameAsString())));
     }
 
-    /** Every page, each request given what is left of the call's deadline (hence no SDK paginator). */
-    private List<Instance> pages(List<Filter> filters, Ec2Deadline deadline) {
+    /**
+     * Managed instances in the namespace in a dead state, as EC2 lists them (no recent launch is dead), at most
+     * {@code max}: the others are listed once these are gone.
+     */
+    List<Instance> dead(Ec2Deadline deadline, int max) {
+        return Ec2TagFilters.forTags(Map.of(), config.namespace(), Ec2TagFilters.DEAD_STATES)
+                .map(filters -> pages(filters, deadline, max)).orElse(List.of());
+    }
+
+    /**
+     * Every page up to {@code max} instances, each request given what is left of the call's deadline (hence no SDK
+     * paginator).
+     */
+    private List<Instance> pages(List<Filter> filters, Ec2Deadline deadline, int max) {
         List<Instance> out = new ArrayList<>();
         String token = null;
         try {
@@ -80,11 +97,11 @@ final class Ec2InstanceLookup {
                     out.addAll(r.instances());
                 }
                 token = page.nextToken();
-            } while (token != null && !token.isEmpty());
+            } while (token != null && !token.isEmpty() && out.size() < max);
         } catch (SdkException e) {
             throw failure("DescribeInstances", e);
         }
-        return out;
+        return out.size() > max ? out.subList(0, max) : out;
     }
 
     /** The instance in any state, or empty when EC2 does not know it (after waiting out a fresh launch's lag). */

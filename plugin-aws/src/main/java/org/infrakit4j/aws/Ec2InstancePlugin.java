@@ -3,12 +3,20 @@ package org.infrakit4j.aws;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.infrakit4j.rpc.BuildInfo;
+import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.rpc.Reaper;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -32,6 +40,10 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
  * EC2 instances as InfraKit instances: one RunInstances per Provision with all tags, server-side filtered and
  * paginated Describe, CreateTags for Label, TerminateInstances for Destroy, EBS attachments in the background.
  * Only instances carrying the plugin's marker and the namespace are seen, labelled or destroyed.
+ *
+ * <p>A stopped or stopping instance is dead (nothing in EC2 starts it again): Describe leaves it out unless the
+ * {@link ReapPolicy} reports dead ones, the {@link Reaper} terminates dead cattle as the policy says, and a Provision
+ * of a dead pet's LogicalID starts that same instance again.
  */
 public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
         AutoCloseable {
@@ -42,6 +54,13 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     static final int ATTACH_QUEUE = 224;
     /** ClientToken generations tried when EC2 hands back a terminated instance for a pet's token. */
     private static final int MAX_GENERATIONS = 8;
+    /**
+     * How long a pet the plugin started again counts as alive while EC2 still describes it stopped (its describe
+     * lags behind StartInstances), so neither the group nor the reaper takes it for dead meanwhile.
+     */
+    static final Duration STARTING_GRACE = Duration.ofSeconds(30);
+    /** The longest pause between two looks at a pet that is still stopping. */
+    private static final long MAX_STOPPING_POLL_MILLIS = 2000;
 
     private final Ec2Client ec2;
     private final Ec2Config config;
@@ -49,23 +68,62 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     private final Ec2RecentLaunches recent;
     private final Ec2InstanceLookup lookup;
     private final Ec2Credentials credentials;
-    /** Provisions of one LogicalID are serialized so a retry in this process finds the first one's instance. */
+    /**
+     * Provisions (and the reaper's Destroys) of one LogicalID are serialized so a retry in this process finds the
+     * first one's instance, and a dead pet being started again is never reaped meanwhile.
+     */
     private final Ec2PetLocks petLocks = new Ec2PetLocks();
+    /**
+     * Pets this plugin is starting again, with when ({@link System#nanoTime()}): not dead while stopping, nor for
+     * {@link #STARTING_GRACE} after StartInstances. Pruned on every addition, so it holds only recent starts.
+     */
+    private final Map<String, Long> starting = new ConcurrentHashMap<>();
+    private final ReapPolicy policy;
+    private final Ec2DeadInstances deadInstances;
+    private final Optional<Reaper> reaper;
 
-    /** @param credentials the provider {@code ec2} signs with, asked whether it found any */
+    /**
+     * A plugin without a reaper: dead instances are left out of Describe and kept (for tests that count EC2 calls).
+     *
+     * @param credentials the provider {@code ec2} signs with, asked whether it found any
+     */
     Ec2InstancePlugin(Ec2Client ec2, Ec2Config config, Ec2Credentials credentials) {
         this(ec2, config, credentials, ATTACH_THREADS, ATTACH_QUEUE);
     }
 
-    /** @param attachThreads instances whose volumes attach at once; {@code attachQueue} more may wait */
+    /**
+     * As {@link #Ec2InstancePlugin(Ec2Client, Ec2Config, Ec2Credentials)}, with room for {@code attachThreads}
+     * instances' attachments at once and {@code attachQueue} more waiting.
+     */
     Ec2InstancePlugin(Ec2Client ec2, Ec2Config config, Ec2Credentials credentials, int attachThreads,
                       int attachQueue) {
+        this(ec2, config, credentials, attachThreads, attachQueue, ReapPolicy.DEFAULT, BackendMeter.NONE, null);
+    }
+
+    /**
+     * A plugin whose reaper sweeps every {@code sweep} (in production {@link Reaper#SWEEP_INTERVAL}), as
+     * {@code policy} says.
+     *
+     * @param meter counts the dead instances seen and reaped
+     */
+    Ec2InstancePlugin(Ec2Client ec2, Ec2Config config, Ec2Credentials credentials, ReapPolicy policy,
+                      BackendMeter meter, Duration sweep) {
+        this(ec2, config, credentials, ATTACH_THREADS, ATTACH_QUEUE, policy, meter, Objects.requireNonNull(sweep));
+    }
+
+    private Ec2InstancePlugin(Ec2Client ec2, Ec2Config config, Ec2Credentials credentials, int attachThreads,
+                              int attachQueue, ReapPolicy policy, BackendMeter meter, Duration sweep) {
         this.ec2 = ec2;
         this.config = config;
         this.credentials = credentials;
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.attachments = new Ec2Attachments(ec2, config.attachTimeout(), attachThreads, attachQueue);
         this.recent = new Ec2RecentLaunches(config.consistencyWindow(), Clock.systemUTC());
         this.lookup = new Ec2InstanceLookup(ec2, config, recent, credentials);
+        this.deadInstances = new Ec2DeadInstances(ec2, config, lookup, this);
+        // Last: the reaper's thread may use the plugin from now on (its first sweep comes a while later anyway).
+        this.reaper = sweep == null ? Optional.empty()
+                : Optional.of(Reaper.start("aws", policy, deadInstances, meter, sweep));
     }
 
     /** Example Properties, as /info/api.json shows them. */
@@ -117,16 +175,117 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
                 Instance i = existing.get();
                 Map<String, String> wanted = new java.util.HashMap<>(tags);
                 wanted.keySet().removeIf(k -> k.startsWith(Ec2Tags.RESERVED_PREFIX));
-                if (Description.matches(Ec2Tags.visible(i.tags()), wanted)) {
+                if (!Description.matches(Ec2Tags.visible(i.tags()), wanted)) {
+                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
+                            + " is held by instance " + i.instanceId() + " with other tags");
+                }
+                if (!Ec2TagFilters.dead(Ec2TagFilters.state(i))) {
                     LOG.atInfo().addKeyValue("instance", i.instanceId()).addKeyValue("logicalId", logicalId)
                             .log("provision retried: returning the existing instance");
                     return new InstanceId(i.instanceId());
                 }
-                throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
-                        + " is held by instance " + i.instanceId() + " with other tags");
+                Optional<InstanceId> back = startAgain(i, logicalId, deadline);
+                if (back.isPresent()) {
+                    return back.get();
+                }
+                // Terminated while it was stopping: a new instance takes the LogicalID.
             }
             return launch(props, spec, tags, volumeIds, null, true, deadline);
         });
+    }
+
+    /**
+     * Starts a dead pet again, the same instance with its volumes: waits (within the deadline) while it is still
+     * stopping, then StartInstances. Empty when it was terminated meanwhile.
+     *
+     * @throws InstanceException backend unavailable, when it is still stopping at the deadline: a later Provision
+     *     starts it
+     */
+    private Optional<InstanceId> startAgain(Instance pet, String logicalId, Ec2Deadline deadline) {
+        String id = pet.instanceId();
+        markStarting(id);
+        boolean started = false;
+        try {
+            String state = Ec2TagFilters.state(pet);
+            long delay = 250;
+            while (state.equals("stopping")) {
+                // Room for the look after the pause and for StartInstances itself.
+                if (deadline.remainingNanos() < TimeUnit.MILLISECONDS.toNanos(delay + 1000)) {
+                    throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "pet instance " + id + " of LogicalID "
+                            + InstanceException.quote(logicalId) + " is still stopping after the call timeout of "
+                            + deadline.budget().toMillis() + " ms; it is started by a Provision once it has stopped");
+                }
+                sleep(delay);
+                delay = Math.min(delay * 2, MAX_STOPPING_POLL_MILLIS);
+                state = lookup.byId(id, deadline).map(Ec2TagFilters::state).orElse("terminated");
+            }
+            if (!Ec2TagFilters.EXISTING_STATES.contains(state)) {
+                LOG.atInfo().addKeyValue("instance", id).addKeyValue("logicalId", logicalId)
+                        .log("dead pet terminated while it was stopping: launching a new one");
+                return Optional.empty();
+            }
+            if (state.equals("stopped")) {
+                try {
+                    ec2.startInstances(r -> r.instanceIds(id).overrideConfiguration(deadline.sdk("StartInstances")));
+                } catch (SdkException e) {
+                    if (Ec2Errors.code(e).equals("IncorrectInstanceState")) {
+                        // Moved on since it was looked at (terminated, or stopping again): the next Provision sees.
+                        throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "EC2 StartInstances of pet "
+                                + "instance " + id + " of LogicalID " + InstanceException.quote(logicalId)
+                                + " refused: " + Ec2Errors.code(e) + ": " + Ec2Errors.message(e)
+                                + "; Provision it again", e);
+                    }
+                    throw lookup.failure("StartInstances", e);
+                }
+            }
+            started = true;
+            markStarting(id); // the grace period counts from the start
+            LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", id)
+                    .addKeyValue("logicalId", logicalId).addKeyValue("was", Ec2TagFilters.state(pet))
+                    .log("dead pet started again: the same instance, with its volumes");
+            return Optional.of(new InstanceId(id));
+        } finally {
+            if (!started) {
+                starting.remove(id);
+            }
+        }
+    }
+
+    private void markStarting(String id) {
+        long now = System.nanoTime();
+        starting.values().removeIf(since -> now - since > STARTING_GRACE.toNanos());
+        starting.put(id, now);
+    }
+
+    /**
+     * Whether an instance in a dead state is one this plugin is starting again: then it is not dead. Forgotten once
+     * EC2 shows it alive, or after {@link #STARTING_GRACE}.
+     */
+    boolean isStarting(Instance instance) {
+        Long since = starting.get(instance.instanceId());
+        if (since == null) {
+            return false;
+        }
+        if (!Ec2TagFilters.dead(Ec2TagFilters.state(instance))
+                || System.nanoTime() - since > STARTING_GRACE.toNanos()) {
+            starting.remove(instance.instanceId(), since);
+            return false;
+        }
+        return true;
+    }
+
+    /** Dead: stopped or stopping, and not being started again by this plugin. */
+    private boolean isDead(Instance instance) {
+        return Ec2TagFilters.dead(Ec2TagFilters.state(instance)) && !isStarting(instance);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "interrupted while waiting for EC2");
+        }
     }
 
     private static List<String> volumeIds(List<Attachment> attachments) {
@@ -227,38 +386,86 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
             LOG.atDebug().addKeyValue("instance", id).log("destroy: no such managed instance, nothing to do");
             return;
         }
-        boolean gone = lookup.withConsistencyRetry(id.value(), "TerminateInstances", deadline,
-                o -> ec2.terminateInstances(r -> r.instanceIds(id.value()).overrideConfiguration(o)));
-        recent.forget(id.value());
-        attachments.forget(id.value());
-        LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
-                .addKeyValue("reason", context.reason()).addKeyValue("volumesKept",
-                        Ec2Attachments.keptOnTermination(instance.get()))
-                .log(gone ? "already gone" : "terminating");
+        terminate(instance.get(), "Destroy", context.reason(), deadline);
     }
 
-    /** The instance if it exists, lives, and is ours (marker and namespace); a malformed id is simply absent. */
+    /**
+     * The one way an instance goes, for Destroy and the reaper: TerminateInstances, then the plugin forgets it.
+     *
+     * @return whether EC2 had it gone already
+     */
+    private boolean terminate(Instance instance, String method, String reason, Ec2Deadline deadline) {
+        String id = instance.instanceId();
+        boolean gone = lookup.withConsistencyRetry(id, "TerminateInstances", deadline,
+                o -> ec2.terminateInstances(r -> r.instanceIds(id).overrideConfiguration(o)));
+        recent.forget(id);
+        attachments.forget(id);
+        starting.remove(id);
+        LOG.atInfo().addKeyValue("method", method).addKeyValue("instance", id)
+                .addKeyValue("reason", reason).addKeyValue("volumesKept", Ec2Attachments.keptOnTermination(instance))
+                .log(gone ? "already gone" : "terminating");
+        return gone;
+    }
+
+    /**
+     * The reaper's Destroy: terminates the instance if it is still ours and still dead (under its LogicalID's lock,
+     * so a Provision starting the pet again and the reaper never cross).
+     *
+     * @return false when it is alive again or gone
+     */
+    boolean reapIfStillDead(Reaper.DeadInstance dead) {
+        Ec2Deadline deadline = Ec2Deadline.background(config.callTimeout());
+        Supplier<Boolean> reap = () -> {
+            Optional<Instance> now = managed(dead.id(), deadline);
+            if (now.isEmpty() || !isDead(now.get())
+                    || !Ec2Tags.value(now.get().tags(), Ec2Tags.LOGICAL_ID_KEY).equals(dead.logicalId())) {
+                return false;
+            }
+            return !terminate(now.get(), "Reap", "dead: " + Ec2TagFilters.state(now.get()), deadline);
+        };
+        return dead.logicalId().isPresent() ? petLocks.withLock(dead.logicalId().get(), deadline, reap) : reap.get();
+    }
+
+    /** The instance if it exists, is not gone, and is ours (marker and namespace); a malformed id is simply absent. */
     private Optional<Instance> managed(InstanceId id, Ec2Deadline deadline) {
         if (!INSTANCE_ID.matcher(id.value()).matches()) {
             return Optional.empty();
         }
         return lookup.byId(id.value(), deadline).filter(i -> Ec2Tags.managed(i.tags(), config.namespace()))
-                .filter(i -> Ec2TagFilters.LIVE_STATES.contains(i.state().nameAsString()));
+                .filter(i -> Ec2TagFilters.EXISTING_STATES.contains(Ec2TagFilters.state(i)));
     }
 
+    /**
+     * Matching instances; dead ones (stopped, stopping) only when the policy reports them. Every dead one seen is
+     * told to the reaper: it is in the same reply, so it costs no EC2 call.
+     */
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
         List<Instance> found = lookup.matching(tags, Ec2Deadline.after(config.callTimeout()));
         List<Description> out = new ArrayList<>(found.size());
+        List<Reaper.DeadInstance> dead = new ArrayList<>();
         for (Instance i : found) {
+            boolean isDead = isDead(i);
+            if (isDead) {
+                dead.add(Ec2DeadInstances.of(i));
+            }
+            if (!policy.describes(isDead)) {
+                continue;
+            }
             Description d = Description.of(new InstanceId(i.instanceId()),
                     Ec2Tags.value(i.tags(), Ec2Tags.LOGICAL_ID_KEY), Ec2Tags.visible(i.tags()));
             out.add(properties ? d.withProperties(propertiesOf(i)) : d);
         }
+        if (!dead.isEmpty()) {
+            reaper.ifPresent(r -> r.noticed(dead));
+        }
         return out;
     }
 
-    /** The instance as EC2 describes it, plus the progress of the attachments asked for at Provision. */
+    /**
+     * The instance as EC2 describes it (its state in {@code State.Name}: EC2's own member, kept as it is), plus the
+     * progress of the attachments asked for at Provision.
+     */
     private RawJson propertiesOf(Instance instance) {
         ObjectNode node = Ec2Json.toJson(instance);
         List<String> requested = Ec2Tags.attachmentVolumes(instance.tags());
@@ -293,8 +500,20 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         return petLocks.size();
     }
 
+    /** What the reaper asks of EC2 (also for tests, on a plugin without a reaper). */
+    Ec2DeadInstances deadInstances() {
+        return deadInstances;
+    }
+
+    /** The reaper, while one runs: for tests. */
+    Optional<Reaper> reaper() {
+        return reaper;
+    }
+
+    /** Stops the reaper first: its calls need the EC2 client that closes last. */
     @Override
     public void close() {
+        reaper.ifPresent(Reaper::close);
         attachments.close();
         ec2.close();
     }

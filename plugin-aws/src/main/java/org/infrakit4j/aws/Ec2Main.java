@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.rpc.Reaper;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
@@ -22,7 +24,9 @@ import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 /** {@code infrakit-instance-aws}: serves {@link Ec2InstancePlugin} on the socket {@code instance-aws}. */
 @Command(name = "infrakit-instance-aws", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
         description = "InfraKit instance plugin for EC2 instances, with tags and EBS attachments. Credentials come "
-                + "from the AWS SDK's default chain (environment, shared profile, container or instance role).",
+                + "from the AWS SDK's default chain (environment, shared profile, container or instance role). A "
+                + "stopped (or stopping) instance is dead: left out of Describe, so its group replaces it, and "
+                + "terminated after --reap-after; a dead pet is started again by its LogicalID's next Provision.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
             "2:bad command line", "3:could not start (socket in use, no region, bad option value)"})
@@ -32,6 +36,9 @@ public final class Ec2Main implements Callable<Integer> {
 
     @Mixin
     PluginLauncher.Options common;
+
+    @Mixin
+    ReapPolicy.Options reaping;
 
     @Option(names = "--region", paramLabel = "REGION",
             description = "AWS region (default: the SDK's chain: $AWS_REGION, the profile, instance metadata).")
@@ -88,10 +95,16 @@ public final class Ec2Main implements Callable<Integer> {
             System.out.println(Ec2PropertiesSchema.json());
             return PluginLauncher.EXIT_OK;
         }
-        return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
+        ReapPolicy policy = reaping.policy(); // a bad --reap-after is a usage error before anything starts
+        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins(meter, policy));
     }
 
     Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
+        return plugins(meter, reaping.policy());
+    }
+
+    /** The plugin, its reaper sweeping as {@code policy} says. */
+    Map<String, InstancePlugin> plugins(BackendMeter meter, ReapPolicy policy) throws PluginLauncher.StartupException {
         Ec2Config config = config();
         Ec2Credentials credentials = Ec2Credentials.of(config);
         // A warning, not a start-up failure: credentials may appear later (a profile written, a role attached),
@@ -99,7 +112,7 @@ public final class Ec2Main implements Callable<Integer> {
         credentials.check().ifPresent(missing -> LOG.atWarn().log(missing + "; every EC2 call fails until "
                 + "there are some"));
         return Map.of("", new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, meter, List.of()), config,
-                credentials));
+                credentials, policy, meter, Reaper.SWEEP_INTERVAL));
     }
 
     Ec2Config config() throws PluginLauncher.StartupException {

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.infrakit4j.spi.Description;
@@ -63,11 +62,6 @@ final class Ec2RecentLaunches {
             }
         }
         return out;
-    }
-
-    /** The remembered live instance of a pet, if any. */
-    Optional<Instance> byLogicalId(String logicalId) {
-        return unlisted(Map.of(Ec2Tags.LOGICAL_ID_KEY, logicalId), Set.of()).stream().findFirst();
     }
 
     static Map<String, String> tagMap(Instance instance) {

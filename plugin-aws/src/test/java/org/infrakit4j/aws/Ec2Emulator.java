@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
@@ -73,6 +74,14 @@ final class Ec2Emulator {
                 credentials);
     }
 
+    /** A plugin whose reaper sweeps every {@code sweep} as {@code policy} says, counting dead ones on {@code meter}. */
+    static Ec2InstancePlugin reaping(Ec2Config config, ReapPolicy policy, BackendMeter meter, Duration sweep,
+                                     ExecutionInterceptor... interceptors) {
+        Ec2Credentials credentials = Ec2Credentials.fixed(CREDENTIALS);
+        return new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, meter, List.of(interceptors)), config,
+                credentials, policy, meter, sweep);
+    }
+
     /** A plugin with room for {@code attachThreads + attachQueue} instances' attachments at once. */
     static Ec2InstancePlugin plugin(Ec2Config config, int attachThreads, int attachQueue,
                                     ExecutionInterceptor... interceptors) {
@@ -119,7 +128,7 @@ final class Ec2Emulator {
     static Set<String> liveInstances(Ec2Client ec2, String key, String value) {
         Set<String> ids = new HashSet<>();
         ec2.describeInstancesPaginator(r -> r.filters(Filter.builder().name("tag:" + key).values(value).build(),
-                Filter.builder().name("instance-state-name").values(Ec2TagFilters.LIVE_STATES).build()))
+                Filter.builder().name("instance-state-name").values(Ec2TagFilters.EXISTING_STATES).build()))
                 .reservations().forEach(res -> res.instances().forEach(i -> ids.add(i.instanceId())));
         return ids;
     }

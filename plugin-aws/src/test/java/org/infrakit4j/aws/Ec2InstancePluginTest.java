@@ -277,16 +277,20 @@ class Ec2InstancePluginTest {
     }
 
     @Test
-    void stoppedInstancesAreStillDescribedAndUnmanagedOnesNeverTouched() {
+    void stoppedInstancesAreLeftOutOfDescribeAndUnmanagedOnesNeverTouched() {
         plugin = serve0();
         InstanceId id = plugin.provision(Spec.of(props(""), Map.of("s", "1")));
+        InstanceId running = plugin.provision(Spec.of(props(""), Map.of("s", "1")));
         admin.stopInstances(r -> r.instanceIds(id.value()));
-        assertThat(plugin.describeInstances(Map.of("s", "1"), false)).extracting(Description::id).containsExactly(id);
+        counter.reset();
+        assertThat(plugin.describeInstances(Map.of("s", "1"), false)).extracting(Description::id)
+                .containsExactly(running);
+        assertThat(counter.calls()).as("dead ones found in the same reply").isEqualTo(Map.of("DescribeInstances", 1));
         String foreign = admin.runInstances(r -> r.imageId(Ec2Emulator.imageId()).minCount(1).maxCount(1)
                 .tagSpecifications(TagSpecification.builder().resourceType("instance")
                         .tags(Tag.builder().key("s").value("1").build()).build()))
                 .instances().get(0).instanceId();
-        assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id).containsExactly(id);
+        assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id).containsExactly(running);
         assertThatThrownBy(() -> plugin.label(new InstanceId(foreign), Map.of("x", "y")))
                 .isInstanceOfSatisfying(InstanceException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));

@@ -3,9 +3,13 @@ package org.infrakit4j.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +17,14 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The launcher's flags, parsed into the plugin's configuration and the plugin built from them. */
@@ -75,7 +81,12 @@ class Ec2MainTest {
     @Test
     void thePluginReportsItsEc2CallsToTheMeterAndProbesHealth() throws Exception {
         List<String> recorded = new CopyOnWriteArrayList<>();
-        BackendMeter meter = (operation, nanos, failed) -> recorded.add(operation + (failed ? " failed" : ""));
+        BackendMeter meter = (operation, nanos, failed) -> {
+            // The reaper's sweeps (its own thread, from 2 s after the start) are not this test's calls.
+            if (!Thread.currentThread().getName().equals("ik4j-reaper")) {
+                recorded.add(operation + (failed ? " failed" : ""));
+            }
+        };
         // The default credential chain reads these system properties before the environment.
         System.setProperty("aws.accessKeyId", "AKIAIK4JTESTDUMMY000");
         System.setProperty("aws.secretAccessKey", "dummy-secret-for-the-emulator");
@@ -83,6 +94,7 @@ class Ec2MainTest {
             Map<String, InstancePlugin> plugins = parse("--region", Ec2Emulator.REGION, "--endpoint",
                     Ec2Emulator.endpoint().toString()).plugins(meter);
             try (Ec2InstancePlugin plugin = (Ec2InstancePlugin) plugins.get("")) {
+                assertThat(plugin.reaper()).as("the plugin runs its reaper").isPresent();
                 plugin.describeInstances(Map.of("ik4j.main-test", UUID.randomUUID().toString()), false);
                 plugin.checkHealth();
                 assertThatThrownBy(() -> plugin.label(new InstanceId("i-0123456789abcdef0"), Map.of("a", "b")))
@@ -97,6 +109,50 @@ class Ec2MainTest {
                 "DescribeInstances failed");
     }
 
+    /** Runs the command as {@code main} does (without exiting) and returns its exit code and stderr. */
+    private record Outcome(int exit, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Outcome(PluginLauncher.execute(new Ec2Main(), args), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    @Test
+    void aBadReapAfterExits2WithAMessageBeforeAnythingIsTouched(@TempDir Path dir) {
+        Path plugins = dir.resolve("plugins");
+        Map<String, String> cases = Map.of(
+                "5 minutes", "--reap-after: not a duration: \"5 minutes\" (say e.g. 30s, 5m, 1h30m, 0 for at once, "
+                        + "or never)",
+                "-1s", "--reap-after: not a duration: \"-1s\"",
+                "10", "--reap-after: not a duration: \"10\"",
+                "", "--reap-after: not a duration: \"\"");
+        cases.forEach((value, message) -> {
+            Outcome o = run("--region", "us-east-1", "--endpoint", "http://127.0.0.1:9", "--reap-after", value,
+                    "--plugins-dir", plugins.toString());
+            assertThat(o.exit()).as("--reap-after %s", value).isEqualTo(PluginLauncher.EXIT_USAGE);
+            assertThat(o.err()).as("--reap-after %s", value).contains("error: " + message)
+                    .contains("--help lists the flags").doesNotContain("Exception");
+        });
+        assertThat(plugins).as("nothing touched").doesNotExist();
+    }
+
+    @Test
+    void reapingFlagsBecomeThePolicy() throws Exception {
+        assertThat(parse("--region", "us-east-1").reaping.policy()).isEqualTo(ReapPolicy.DEFAULT);
+        assertThat(parse("--region", "us-east-1", "--report-dead", "--reap-after", "1h30m", "--reap-pets").reaping
+                .policy()).isEqualTo(new ReapPolicy(true, Optional.of(Duration.ofMinutes(90)), true));
+        assertThat(parse("--region", "us-east-1", "--reap-after", "never").reaping.policy().reapAfter()).isEmpty();
+        assertThat(parse("--region", "us-east-1", "--reap-after", "0").reaping.policy().reapAfter())
+                .contains(Duration.ZERO);
+    }
+
     @Test
     void helpListsTheFlags() {
         StringWriter out = new StringWriter();
@@ -104,6 +160,7 @@ class Ec2MainTest {
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute("--help")).isZero();
         assertThat(out.toString()).contains("--region", "--profile", "--endpoint", "--namespace", "--max-retries",
-                "--rate", "--validate-dry-run", "--page-size", "--plugins-dir", "--log-level");
+                "--rate", "--validate-dry-run", "--page-size", "--plugins-dir", "--log-level", "--report-dead",
+                "--reap-after", "--reap-pets");
     }
 }

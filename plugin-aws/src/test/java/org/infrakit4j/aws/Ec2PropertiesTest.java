@@ -204,4 +204,26 @@ class Ec2PropertiesTest {
         assertThat(Ec2RequestBudget.mutating("RunInstances")).isTrue();
         assertThat(Ec2RequestBudget.mutating("DescribeInstances")).isFalse();
     }
+
+    @Test
+    void backgroundRequestsTakeOnlyWhatTheBudgetLeavesSpare() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        Ec2RequestBudget budget = new Ec2RequestBudget(10, now::get);
+        for (int i = 0; i < 4; i++) {
+            assertThat(budget.trySpare()).as("spare while 6 of the burst of 10 are left, call %d", i).isZero();
+        }
+        assertThat(budget.trySpare()).as("the fifth: 5 would be left after it").isZero();
+        assertThat(budget.trySpare()).as("then it waits for one more permit").isEqualTo(100_000_000L);
+        for (int i = 0; i < 5; i++) {
+            assertThat(budget.reserve()).as("the plugin's own calls still find half a burst, call %d", i).isZero();
+        }
+        assertThat(budget.trySpare()).as("nothing spare: waits until 6 are stored again").isEqualTo(600_000_000L);
+        assertThat(budget.reserve()).as("a call of the plugin goes first, at once").isZero();
+        assertThat(budget.trySpare()).as("and the background waits behind it").isEqualTo(700_000_000L);
+        now.addAndGet(700_000_000L);
+        assertThat(budget.trySpare()).isZero();
+        Ec2RequestBudget single = new Ec2RequestBudget(0.5, now::get);
+        assertThat(single.trySpare()).as("a burst of one: spare only when the bucket is full").isZero();
+        assertThat(single.trySpare()).as("and then waits until it is full again").isEqualTo(2_000_000_000L);
+    }
 }

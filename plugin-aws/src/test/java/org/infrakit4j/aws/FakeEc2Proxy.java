@@ -27,11 +27,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * itself with what real EC2 sends and moto never does: throttling (RequestLimitExceeded, HTTP 503), server errors
  * (HTTP 500/503), and eventual-consistency lag (a just-launched instance missing from DescribeInstances, NotFound
  * from calls on it), and slow answers (a request held a while before it goes on). It can be stopped and restarted
- * on the same port to play an endpoint that goes down.
+ * on the same port to play an endpoint that goes down. It can also show stopped instances as {@code stopping}, a
+ * state moto skips (its StopInstances stops at once) while EC2 spends seconds to minutes in it.
  */
 final class FakeEc2Proxy implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("connection", "content-length", "expect", "host",
             "upgrade", "transfer-encoding", "keep-alive");
+
+    private static final String STOPPED = "<instanceState><code>80</code><name>stopped</name></instanceState>";
 
     private record Fault(int status, String code, String message) {
     }
@@ -43,6 +46,10 @@ final class FakeEc2Proxy implements AutoCloseable {
     private final AtomicInteger injected = new AtomicInteger();
     private final Map<String, Deque<Duration>> delays = new ConcurrentHashMap<>();
     private final AtomicInteger delaying = new AtomicInteger();
+    /** DescribeInstances replies still to show their stopped instances as stopping. */
+    private final AtomicInteger stopping = new AtomicInteger();
+    /** Requests that reached the emulator, by action and first instance id ({@code "TerminateInstances i-..."}). */
+    private final Map<String, AtomicInteger> forwarded = new ConcurrentHashMap<>();
     private int port;
     private HttpServer server;
     private java.util.concurrent.ExecutorService executor;
@@ -97,6 +104,20 @@ final class FakeEc2Proxy implements AutoCloseable {
 
     int injected() {
         return injected.get();
+    }
+
+    /**
+     * The next {@code count} DescribeInstances replies that hold a stopped instance show it {@code stopping} (code 64)
+     * instead; 0 ends it.
+     */
+    void showStoppingNext(int count) {
+        stopping.set(count);
+    }
+
+    /** How many requests of {@code action} naming {@code instanceId} first reached the emulator. */
+    int forwarded(String action, String instanceId) {
+        AtomicInteger n = forwarded.get(action + " " + instanceId);
+        return n == null ? 0 : n.get();
     }
 
     /** The endpoint goes down: connections are refused until {@link #restart()}. */
@@ -166,7 +187,9 @@ final class FakeEc2Proxy implements AutoCloseable {
                 }
                 return;
             }
-            forward(exchange, body);
+            forwarded.computeIfAbsent(action + " " + form.getOrDefault("InstanceId.1", ""),
+                    k -> new AtomicInteger()).incrementAndGet();
+            forward(exchange, body, action.equals("DescribeInstances"));
         }
     }
 
@@ -187,7 +210,7 @@ final class FakeEc2Proxy implements AutoCloseable {
         return null;
     }
 
-    private void forward(HttpExchange exchange, byte[] body) throws IOException {
+    private void forward(HttpExchange exchange, byte[] body, boolean describe) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().toString()))
                 .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body))
                 .timeout(Duration.ofSeconds(60));
@@ -203,10 +226,15 @@ final class FakeEc2Proxy implements AutoCloseable {
                     exchange.getResponseHeaders().put(name, List.copyOf(values));
                 }
             });
-            exchange.sendResponseHeaders(response.statusCode(), response.body().length == 0 ? -1
-                    : response.body().length);
+            byte[] reply = response.body();
+            String text = describe ? new String(reply, StandardCharsets.UTF_8) : "";
+            if (text.contains(STOPPED) && stopping.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                reply = text.replace(STOPPED, "<instanceState><code>64</code><name>stopping</name></instanceState>")
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            exchange.sendResponseHeaders(response.statusCode(), reply.length == 0 ? -1 : reply.length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(response.body());
+                out.write(reply);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
