@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -81,8 +82,18 @@ class DockerInstancePluginTest {
 
     private InstancePlugin serve(DockerEngine.Config engine, Map<String, String> namespace, Path store,
             Duration patience) throws Exception {
+        return serve(engine, namespace, store, patience, ReapPolicy.DEFAULT);
+    }
+
+    /** A plugin that lists dead containers too and never reaps them (--report-dead --reap-after never). */
+    private InstancePlugin serveReportingDead(DockerEngine.Config engine, Path store) throws Exception {
+        return serve(engine, NAMESPACE, store, Duration.ofMinutes(2), new ReapPolicy(true, Optional.empty(), false));
+    }
+
+    private InstancePlugin serve(DockerEngine.Config engine, Map<String, String> namespace, Path store,
+            Duration patience, ReapPolicy policy) throws Exception {
         DockerInstancePlugin backend = DockerInstancePlugin.open(engine, namespace, store, BackendMeter.NONE,
-                patience);
+                patience, policy);
         PluginHarness harness = PluginHarness.serve(backend, Duration.ofSeconds(60));
         lastHarness = harness;
         lastBackend = backend;
@@ -171,11 +182,13 @@ class DockerInstancePluginTest {
     }
 
     @Test
-    void aFailingInitEndsTheContainerWithItsExitCodeAndItStaysDescribed() throws Exception {
+    void aFailingInitEndsTheContainerWithItsExitCodeShownWhenDeadOnesAreReported() throws Exception {
         InstanceId id = plugin.provision(Spec.of(new RawJson(properties("")), tags()).withInit("exit 3\n"));
         DockerTestBackend.await(Duration.ofSeconds(10), "the container to exit",
                 () -> !docker.inspectContainerCmd(id.value()).exec().getState().getRunning());
-        JsonNode state = describedProperties(plugin, id);
+        assertThat(plugin.describeInstances(runTag, false)).as("dead: left out").isEmpty();
+        JsonNode state = describedProperties(serveReportingDead(DockerEngine.Config.of(DockerTestBackend.host()),
+                dir.resolve("reporting.json")), id);
         assertThat(state.path("State").asText()).isEqualTo("exited");
         assertThat(state.path("ExitCode").asInt()).isEqualTo(3);
     }
@@ -191,13 +204,16 @@ class DockerInstancePluginTest {
     }
 
     @Test
-    void exitedContainersAreStillDescribedWithTheirState() throws Exception {
+    void exitedContainersAreLeftOutOfDescribeUnlessDeadOnesAreReportedWithTheirState() throws Exception {
         InstanceId id = plugin.provision(Spec.of(new RawJson("{\"Image\":\"" + DockerTestBackend.image()
                 + "\",\"Pull\":\"never\",\"Cmd\":[\"sh\",\"-c\",\"exit 7\"],\"NetworkMode\":\"none\"}"), tags()));
         DockerTestBackend.await(Duration.ofSeconds(10), "the container to exit",
                 () -> "exited".equals(docker.inspectContainerCmd(id.value()).exec().getState().getStatus()));
-        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
-        JsonNode state = describedProperties(plugin, id);
+        assertThat(plugin.describeInstances(runTag, true)).as("dead: left out").isEmpty();
+        InstancePlugin reporting = serveReportingDead(DockerEngine.Config.of(DockerTestBackend.host()),
+                dir.resolve("reporting.json"));
+        assertThat(reporting.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+        JsonNode state = describedProperties(reporting, id);
         assertThat(state.path("State").asText()).isEqualTo("exited");
         assertThat(state.path("ExitCode").asInt()).isEqualTo(7);
         assertThat(state.path("FinishedAt").asText()).startsWith("20");
@@ -475,8 +491,9 @@ class DockerInstancePluginTest {
     void anEngineStoppedFrozenAndRestartedUnderThePlugin() throws Exception {
         try (PrivateDockerd engine = PrivateDockerd.start()) {
             engine.loadImage(docker, DockerTestBackend.image());
-            InstancePlugin p = serve(new DockerEngine.Config(engine.host(), false, null, Duration.ofSeconds(2)),
-                    NAMESPACE, dir.resolve("private.json"));
+            // Dead ones reported: the engine's restart leaves the container exited, and it must still be there.
+            InstancePlugin p = serveReportingDead(new DockerEngine.Config(engine.host(), false, null,
+                    Duration.ofSeconds(2)), dir.resolve("private.json"));
             InstanceId id = p.provision(Spec.of(new RawJson(properties("")), tags()));
 
             assertThat(healthz().text()).isEqualTo("ok\n");
