@@ -131,12 +131,13 @@ final class DockerEngine implements AutoCloseable {
     }
 
     /**
-     * The same engine, client and meter for the dead-container sweeps, with one worker of its own: a sweep on a hung
-     * engine never holds one of the {@link #MAX_CALLS} workers the plugin's calls share. Closing it leaves the client
-     * open.
+     * The same engine, client and meter for the dead-container sweeps, with workers of its own: a sweep on a hung
+     * engine never holds one of the {@link #MAX_CALLS} workers the plugin's calls share. The sweeps make one call at
+     * a time, but a worker is back for the next call only a moment after its call's answer was handed over: with a
+     * single worker, back-to-back calls were refused now and then. Closing it leaves the client open.
      */
     DockerEngine forSweeps() {
-        return new DockerEngine(config, client, meter, 1, "ik4j-docker-sweep-", false);
+        return new DockerEngine(config, client, meter, 2, "ik4j-docker-sweep-", false);
     }
 
     static DockerEngine connect(Config config, BackendMeter meter) {
