@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,6 +192,32 @@ class DockerInstancePluginTest {
                 dir.resolve("reporting.json")), id);
         assertThat(state.path("State").asText()).isEqualTo("exited");
         assertThat(state.path("ExitCode").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aPetWhoseStartNeverCameGetsItsSetUpFromItsLogicalIdsProvisionAndKeepsItsId() throws Exception {
+        // As a plugin stopped between create and start leaves it: created, labelled as ours, no Init, not started.
+        String name = "unstarted-" + RUN;
+        Spec spec = Spec.of(new RawJson(properties("")), tags()).withLogicalId(name).withInit("touch /tmp/ran\n");
+        DockerProperties p = DockerJson.decode(spec.properties());
+        DockerContainerSpec c = DockerContainerSpec.of(p, spec,
+                new DockerLabels(NAMESPACE).forCreate(p, spec.tags(), spec.logicalId()));
+        String id = c.apply(docker.createContainerCmd(p.image()), new ContainerConfig()).exec().getId();
+        assertThat(plugin.describeInstances(runTag, false)).as("created a moment ago: a start may still come")
+                .extracting(Description::id).containsExactly(new InstanceId(id));
+        Thread.sleep(DockerDeadContainers.START_GRACE.plusSeconds(2).toMillis());
+        assertThat(plugin.describeInstances(runTag, false)).as("a start that never came: dead").isEmpty();
+
+        assertThat(plugin.provision(spec)).isEqualTo(new InstanceId(id));
+        DockerTestBackend.await(Duration.ofSeconds(60), "the pet running, its Init run", () -> {
+            try {
+                return DockerTestBackend.readFile(docker, id, "/tmp/ran") != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(DockerTestBackend.readFile(docker, id, "/infrakit/init.sh").content()).isEqualTo("touch /tmp/ran\n");
+        assertThat(describedProperties(plugin, new InstanceId(id)).path("State").asText()).isEqualTo("running");
     }
 
     @Test
