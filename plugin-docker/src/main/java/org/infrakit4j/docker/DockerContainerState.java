@@ -10,13 +10,17 @@ import org.infrakit4j.spi.RawJson;
 
 /**
  * What Describe shows as an instance's Properties: name, image, state, exit code, start and finish times, error,
- * health (when the image has a health check), restart count and the addresses on each network.
+ * health (when the image has a health check), restart count and the addresses on each network. The state is the
+ * engine's ({@code running}, {@code exited}, ...), but {@value #STARTING} while this plugin is starting the
+ * container and the engine still says {@code created} or {@code exited}: such a container is not dead.
  */
 final class DockerContainerState {
     private DockerContainerState() {
     }
 
-    static RawJson of(InspectContainerResponse c) {
+    static final String STARTING = "starting";
+
+    static RawJson of(InspectContainerResponse c, boolean starting) {
         ObjectNode node = DockerJson.MAPPER.createObjectNode();
         node.put("Name", c.getName() == null ? null : c.getName().replaceFirst("^/", ""));
         node.put("Image", c.getConfig() == null ? null : c.getConfig().getImage());
@@ -24,7 +28,8 @@ final class DockerContainerState {
         node.put("Created", c.getCreated());
         InspectContainerResponse.ContainerState s = c.getState();
         if (s != null) {
-            node.put("State", s.getStatus());
+            boolean notYet = starting && DockerDeadContainers.DEAD_STATES.contains(s.getStatus());
+            node.put("State", notYet ? STARTING : s.getStatus());
             node.put("ExitCode", s.getExitCodeLong());
             node.put("StartedAt", s.getStartedAt());
             node.put("FinishedAt", s.getFinishedAt());

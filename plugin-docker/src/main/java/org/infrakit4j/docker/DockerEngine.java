@@ -78,7 +78,7 @@ final class DockerEngine implements AutoCloseable {
     enum Operation {
         CONTAINER_CREATE("ContainerCreate"), CONTAINER_INSPECT("ContainerInspect"),
         CONTAINER_START("ContainerStart"), CONTAINER_STOP("ContainerStop"), CONTAINER_DELETE("ContainerDelete"),
-        CONTAINER_LIST("ContainerList"), PUT_CONTAINER_ARCHIVE("PutContainerArchive"),
+        CONTAINER_LIST("ContainerList"), CONTAINER_LOGS("ContainerLogs"), PUT_CONTAINER_ARCHIVE("PutContainerArchive"),
         NETWORK_CONNECT("NetworkConnect"), IMAGE_INSPECT("ImageInspect"), IMAGE_CREATE("ImageCreate"),
         SYSTEM_PING("SystemPing");
 
@@ -109,20 +109,35 @@ final class DockerEngine implements AutoCloseable {
      */
     private static final Duration SILENCE_ALLOWANCE = Duration.ofSeconds(60);
     private final ThreadPoolExecutor workers;
+    private final int maxCalls;
+    private final boolean ownsClient;
     private static final AtomicInteger WORKER_IDS = new AtomicInteger();
 
-    private DockerEngine(Config config, DockerClient client, BackendMeter meter) {
+    private DockerEngine(Config config, DockerClient client, BackendMeter meter, int maxCalls, String threadName,
+                         boolean ownsClient) {
         this.config = config;
         this.client = client;
         this.meter = meter;
+        this.maxCalls = maxCalls;
+        this.ownsClient = ownsClient;
         // No queue: a call either gets a worker now or is refused; idle workers end after a minute.
-        this.workers = new ThreadPoolExecutor(MAX_CALLS, MAX_CALLS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        this.workers = new ThreadPoolExecutor(maxCalls, maxCalls, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> {
-                    Thread t = new Thread(r, "docker-engine-" + WORKER_IDS.incrementAndGet());
+                    Thread t = new Thread(r, threadName + WORKER_IDS.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
         this.workers.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * The same engine, client and meter for the dead-container sweeps, with workers of its own: a sweep on a hung
+     * engine never holds one of the {@link #MAX_CALLS} workers the plugin's calls share. The sweeps make one call at
+     * a time, but a worker is back for the next call only a moment after its call's answer was handed over: with a
+     * single worker, back-to-back calls were refused now and then. Closing it leaves the client open.
+     */
+    DockerEngine forSweeps() {
+        return new DockerEngine(config, client, meter, 2, "ik4j-docker-sweep-", false);
     }
 
     static DockerEngine connect(Config config, BackendMeter meter) {
@@ -140,7 +155,8 @@ final class DockerEngine implements AutoCloseable {
                 .connectionTimeout(Duration.ofSeconds(Math.min(5, config.timeout().toSeconds() + 1)))
                 .responseTimeout(responseTimeout(config))
                 .build();
-        return new DockerEngine(config, DockerClientImpl.getInstance(clientConfig, http), meter);
+        return new DockerEngine(config, DockerClientImpl.getInstance(clientConfig, http), meter, MAX_CALLS,
+                "docker-engine-", true);
     }
 
     /** The socket read timeout of a tcp:// engine: the longest the engine may stay silent in a call. */
@@ -195,7 +211,7 @@ final class DockerEngine implements AutoCloseable {
             result = workers.submit(action::get);
         } catch (RejectedExecutionException e) {
             throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "docker engine at " + host() + ": "
-                    + MAX_CALLS + " calls already waiting for it, not starting another (" + what + "); retry later");
+                    + maxCalls + " calls already waiting for it, not starting another (" + what + "); retry later");
         }
         try {
             return result.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
@@ -380,6 +396,8 @@ final class DockerEngine implements AutoCloseable {
     @Override
     public void close() throws IOException {
         workers.shutdownNow();
-        client.close();
+        if (ownsClient) {
+            client.close();
+        }
     }
 }

@@ -4,12 +4,14 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.Patience;
+import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.rpc.Reaper;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -41,7 +45,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Docker containers as instances. The instance ID is the full 64-hex container ID; Destroy and Label also take the
  * short ID or any unique prefix of at least 12 hex digits, as {@code docker} does (never a name). Tags, the namespace and the plugin's own labels are written in the
- * create call; tags added later by Label live in a {@link DockerLabelStore} and are overlaid on Describe.
+ * create call; tags added later by Label live in a {@link DockerLabelStore} and are overlaid on Describe. Dead
+ * containers ({@link DockerDeadContainers}) are left out of Describe unless the {@link ReapPolicy} reports them, reaped
+ * by a {@link Reaper} as it says, and a dead pet is started again by the Provision of its LogicalID.
  */
 public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
         AutoCloseable {
@@ -70,9 +76,12 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private final DockerImages images;
     /** Label and Destroy of one container are serialized so a Label never outlives its container's Destroy. */
     private final DockerInstanceLocks locks = new DockerInstanceLocks();
+    private final DockerDeadContainers dead;
+    private final ReapPolicy policy;
+    private final Reaper reaper;
 
     private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store,
-                                 Duration patience) {
+                                 Duration patience, ReapPolicy policy, BackendMeter meter) {
         this.patience = patience;
         this.background = new DockerBackgroundWork(engine.host());
         this.pruner = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -85,6 +94,9 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         this.labels = labels;
         this.store = store;
         this.images = new DockerImages(engine);
+        this.dead = new DockerDeadContainers(engine, labels, locks, destroying::containsKey, this::remove);
+        this.policy = policy;
+        this.reaper = Reaper.start("docker", policy, dead, meter);
     }
 
     /** Connects to the engine (which may be down: calls then fail until it is back) and opens the label store. */
@@ -96,7 +108,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     /** As {@link #open(DockerEngine.Config, Map, Path)}, reporting every engine call to {@code meter}. */
     static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
                                      Path labelStore, BackendMeter meter) throws IOException {
-        return open(engine, namespace, labelStore, meter, PATIENCE);
+        return open(engine, namespace, labelStore, meter, PATIENCE, ReapPolicy.DEFAULT);
+    }
+
+    /** As {@link #open(DockerEngine.Config, Map, Path, BackendMeter, Duration, ReapPolicy)}, the default policy. */
+    static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
+                                     Path labelStore, BackendMeter meter, Duration patience) throws IOException {
+        return open(engine, namespace, labelStore, meter, patience, ReapPolicy.DEFAULT);
     }
 
     /**
@@ -104,9 +122,11 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
      *
      * @param patience how long Provision waits for the container's start, and Destroy for its removal, before
      *     answering and leaving that work to finish on its own
+     * @param policy whether Describe lists dead containers, and when they are reaped
      */
     static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
-                                     Path labelStore, BackendMeter meter, Duration patience) throws IOException {
+                                     Path labelStore, BackendMeter meter, Duration patience, ReapPolicy policy)
+            throws IOException {
         DockerLabels labels = new DockerLabels(namespace);
         DockerLabelStore store = DockerLabelStore.open(labelStore);
         DockerEngine connected = DockerEngine.connect(engine, meter);
@@ -117,7 +137,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             LOG.atWarn().addKeyValue("engine", engine.host()).addKeyValue("error", e.getMessage())
                     .log("docker engine not answering yet; calls fail until it is");
         }
-        DockerInstancePlugin plugin = new DockerInstancePlugin(connected, labels, store, patience);
+        DockerInstancePlugin plugin = new DockerInstancePlugin(connected, labels, store, patience, policy, meter);
         // At once (containers may have been removed while the plugin was down), then now and then.
         plugin.pruner.scheduleWithFixedDelay(plugin::pruneQuietly, 0, PRUNE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -202,12 +222,12 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             }
             if (created.isEmpty()) {
                 ticket.release();
-                return existingPet(c.name().get(), spec);
+                return existingPet(c, spec);
             }
             id = created.get();
             // The container exists and is labelled as ours, so Describe reports it from here on. Its set-up finishes
             // on its own if it takes longer than the patience; if it then fails, the container is removed.
-            setUp = background.start(ticket, "setting up container " + id, () -> locks.run(id, () -> setUp(id, c)));
+            setUp = starting(id, ticket, "setting up container " + id, () -> setUp(id, c));
         } finally {
             if (setUp == null) {
                 ticket.release(); // failed before the set-up took it over
@@ -227,19 +247,26 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     /** Copies Init in, connects the networks and starts the container; on failure, removes it. */
     private void setUp(String id, DockerContainerSpec c) {
         try {
-            if (c.hasInit()) {
-                engine.run(Operation.PUT_CONTAINER_ARCHIVE, "copy Init into container " + id,
-                        () -> docker.copyArchiveToContainerCmd(id).withRemotePath("/")
-                                .withTarInputStream(new ByteArrayInputStream(c.initArchive())).exec());
-            }
-            for (String network : c.networksToConnect()) {
-                engine.run(Operation.NETWORK_CONNECT, "connect container " + id + " to network " + network,
-                        () -> docker.connectToNetworkCmd().withContainerId(id).withNetworkId(network).exec());
-            }
+            copyInitAndConnect(id, c, Set.of());
             engine.run(Operation.CONTAINER_START, "start container " + id, () -> docker.startContainerCmd(id).exec());
         } catch (RuntimeException e) {
             removeHalfMade(id, e);
             throw e;
+        }
+    }
+
+    /** Copies Init into the container and connects it to its networks but those in {@code joined}. */
+    private void copyInitAndConnect(String id, DockerContainerSpec c, Set<String> joined) {
+        if (c.hasInit()) {
+            engine.run(Operation.PUT_CONTAINER_ARCHIVE, "copy Init into container " + id,
+                    () -> docker.copyArchiveToContainerCmd(id).withRemotePath("/")
+                            .withTarInputStream(new ByteArrayInputStream(c.initArchive())).exec());
+        }
+        for (String network : c.networksToConnect()) {
+            if (!joined.contains(network)) {
+                engine.run(Operation.NETWORK_CONNECT, "connect container " + id + " to network " + network,
+                        () -> docker.connectToNetworkCmd().withContainerId(id).withNetworkId(network).exec());
+            }
         }
     }
 
@@ -263,8 +290,33 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         });
     }
 
-    /** A name clash: our container for the same pet (same LogicalID, carrying every tag) is the answer. */
-    private InstanceId existingPet(String name, Spec spec) {
+    /**
+     * Runs {@code work} on the container in the background, under its lock, on the slot of {@code ticket}; the
+     * container counts as starting (never dead) until it is done.
+     */
+    private CompletableFuture<Void> starting(String id, DockerBackgroundWork.Ticket ticket, String what,
+                                             Runnable work) {
+        dead.starting(id);
+        try {
+            return background.start(ticket, what, () -> {
+                try {
+                    locks.run(id, work);
+                } finally {
+                    dead.started(id);
+                }
+            });
+        } catch (RuntimeException e) {
+            dead.started(id);
+            throw e;
+        }
+    }
+
+    /**
+     * A name clash: our container for the same pet (same LogicalID, carrying every tag) is the answer; a dead one is
+     * started again first, so the pet keeps its container and its disk.
+     */
+    private InstanceId existingPet(DockerContainerSpec spec, Spec wanted) {
+        String name = spec.name().orElseThrow();
         InspectContainerResponse c = engine.call(Operation.CONTAINER_INSPECT, "inspect container " + name, () -> {
             try {
                 return docker.inspectContainerCmd(name).exec();
@@ -279,13 +331,52 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                     + " is the name of container " + c.getId() + ", which this plugin does not manage");
         }
         Map<String, String> view = DockerLabels.view(have, store.get(c.getId()));
-        if (!Optional.of(name).equals(DockerLabels.logicalId(have)) || !Description.matches(view, spec.tags())) {
+        if (!Optional.of(name).equals(DockerLabels.logicalId(have)) || !Description.matches(view, wanted.tags())) {
             throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(name)
                     + " is held by container " + c.getId() + " with other tags");
+        }
+        Optional<String> deadIn = dead.deadState(c, Instant.now());
+        if (deadIn.isPresent()) {
+            return startAgain(c, spec, deadIn.get());
         }
         LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", c.getId())
                 .addKeyValue("logicalId", name).log("provision retried: returning the existing container");
         return new InstanceId(c.getId());
+    }
+
+    /**
+     * Starts a dead pet's container again, waiting for it as long as for a new one. One that never ran
+     * ({@code created}) gets the set-up it missed: Init, the networks it is not on yet.
+     */
+    private InstanceId startAgain(InspectContainerResponse c, DockerContainerSpec spec, String state) {
+        String id = c.getId();
+        if (destroying.containsKey(id)) {
+            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(spec.name()
+                    .orElseThrow()) + ": its dead container " + id + " is being destroyed; retry");
+        }
+        Set<String> joined = c.getNetworkSettings() == null || c.getNetworkSettings().getNetworks() == null
+                ? Set.of() : Set.copyOf(c.getNetworkSettings().getNetworks().keySet());
+        DockerBackgroundWork.Ticket ticket = background.reserve("starting dead pet container " + id);
+        CompletableFuture<Void> start = starting(id, ticket, "starting dead pet container " + id, () -> {
+            if (destroying.containsKey(id)) {
+                throw new InstanceException(ErrorCode.CONFLICT, "container " + id + " is being destroyed");
+            }
+            if (state.equals("created")) {
+                copyInitAndConnect(id, spec, joined);
+            }
+            engine.run(Operation.CONTAINER_START, "start container " + id, () -> {
+                try {
+                    docker.startContainerCmd(id).exec();
+                } catch (NotModifiedException e) {
+                    // running already
+                }
+            });
+        });
+        boolean started = Patience.await(start, patience, "starting container " + id);
+        LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", id)
+                .addKeyValue("logicalId", spec.name().orElseThrow()).addKeyValue("was", state)
+                .addKeyValue("started", started).log("dead pet started again as itself");
+        return new InstanceId(id);
     }
 
     private void removeHalfMade(String id, RuntimeException cause) {
@@ -360,27 +451,36 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                 locks.run(id, () -> forget(id));
                 return;
             }
-            Map<String, String> have = found.get().getLabels();
-            if (!labels.isManaged(have) || !labels.inNamespace(have)) {
-                throw new InstanceException(ErrorCode.CONFLICT, "container " + id + (labels.isManaged(have)
-                        ? " belongs to another namespace" : " is not managed by this plugin (no label "
-                        + DockerLabels.MANAGED + ")") + "; refusing to destroy it");
-            }
-            DockerBackgroundWork.Ticket ticket = background.reserve("removing container " + id);
-            CompletableFuture<Void> mine = new CompletableFuture<>();
-            removal = destroying.putIfAbsent(id, mine);
-            if (removal == null) {
-                removal = mine;
-                LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id)
-                        .addKeyValue("reason", context.reason()).log("destroying");
-                startRemoval(id, DockerLabels.stopTimeout(have).orElse(10), mine, ticket);
-            } else {
-                ticket.release(); // another Destroy's removal is under way
-            }
+            removal = remove(found.get(), context.reason());
         }
         if (!Patience.await(removal, patience, "destroying container " + id)) {
             LOG.atDebug().addKeyValue("instance", id).log("destroy answered; removal goes on");
         }
+    }
+
+    /**
+     * Destroy's removal of a container the engine listed (Destroy's, and the reaper's): refused unless it is ours;
+     * joins a removal under way. From the start the container is left out of Describe.
+     */
+    private CompletableFuture<Void> remove(Container found, String reason) {
+        String id = found.getId();
+        Map<String, String> have = found.getLabels();
+        if (!labels.isManaged(have) || !labels.inNamespace(have)) {
+            throw new InstanceException(ErrorCode.CONFLICT, "container " + id + (labels.isManaged(have)
+                    ? " belongs to another namespace" : " is not managed by this plugin (no label "
+                    + DockerLabels.MANAGED + ")") + "; refusing to destroy it");
+        }
+        DockerBackgroundWork.Ticket ticket = background.reserve("removing container " + id);
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> removal = destroying.putIfAbsent(id, mine);
+        if (removal != null) {
+            ticket.release(); // another Destroy's removal is under way
+            return removal;
+        }
+        LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id).addKeyValue("reason", reason)
+                .log("destroying");
+        startRemoval(id, DockerLabels.stopTimeout(have).orElse(DockerLabels.DEFAULT_STOP_TIMEOUT), mine, ticket);
+        return mine;
     }
 
     /**
@@ -430,6 +530,8 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                 () -> docker.listContainersCmd().withShowAll(true)
                         .withLabelFilter(labels.engineFilter(tags, store.overlaidKeys())).exec());
         List<Description> out = new ArrayList<>();
+        List<Reaper.DeadInstance> deadSeen = new ArrayList<>();
+        Instant now = Instant.now();
         for (Container c : containers) {
             if (answeredDestroys.contains(c.getId()) || destroying.containsKey(c.getId())) {
                 continue; // Destroy has answered for it
@@ -438,6 +540,11 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             if (!Description.matches(DockerLabels.view(c.getLabels(), overlay), tags)) {
                 continue;
             }
+            Optional<String> deadIn = dead.deadState(c, now);
+            deadIn.ifPresent(state -> deadSeen.add(dead.deadInstance(c, state)));
+            if (!policy.describes(deadIn.isPresent())) {
+                continue; // left out, so a group replaces it
+            }
             Description d = Description.of(new InstanceId(c.getId()), DockerLabels.logicalId(c.getLabels()),
                     labels.tags(c.getLabels(), overlay));
             if (properties) {
@@ -445,15 +552,18 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                 if (state.isEmpty()) {
                     continue; // removed since the list
                 }
-                d = d.withProperties(DockerContainerState.of(state.get()));
+                d = d.withProperties(DockerContainerState.of(state.get(), dead.isStarting(c.getId())));
             }
             out.add(d);
         }
+        reaper.noticed(deadSeen);
         return out;
     }
 
     @Override
     public void close() throws IOException {
+        reaper.close(); // first: it calls the engine and the removal pool
+        dead.close();
         pruner.shutdownNow();
         try {
             int dropped = background.close(engine.timeout().plusSeconds(1));

@@ -24,6 +24,8 @@ final class DockerLabels {
     static final String TAG_KEYS = PREFIX + "tags";
     static final String LOGICAL_ID = PREFIX + "logical-id";
     static final String STOP_TIMEOUT = PREFIX + "stop-timeout";
+    /** The engine's own stop timeout, for a container created without one. */
+    static final int DEFAULT_STOP_TIMEOUT = 10;
 
     private final Map<String, String> namespace;
 

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.BuildInfo;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import picocli.CommandLine.Command;
@@ -29,13 +30,16 @@ import picocli.CommandLine.Spec;
         description = "InfraKit instance plugin running instances as Docker containers.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
-            "2:bad command line (also a bad --docker-host, --docker-timeout or --namespace value)", "3:could not start (socket in use, missing TLS files, unreadable label store)"})
+            "2:bad command line (also a bad --docker-host, --docker-timeout, --namespace or --reap-after value)", "3:could not start (socket in use, missing TLS files, unreadable label store)"})
 public final class DockerMain implements Callable<Integer> {
     static final String DEFAULT_NAME = "instance-docker";
     static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
 
     @Mixin
     PluginLauncher.Options common;
+
+    @Mixin
+    ReapPolicy.Options reaping;
 
     @Option(names = "--docker-host", paramLabel = "URL",
             description = "Docker Engine: unix:///path or tcp://host:port (default: $DOCKER_HOST, else "
@@ -81,18 +85,20 @@ public final class DockerMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        ReapPolicy policy = reaping.policy();
         checkCertificates(engine);
-        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins(meter, engine));
+        return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins(meter, engine, policy));
     }
 
-    Map<String, InstancePlugin> plugins(BackendMeter meter, DockerEngine.Config engine)
+    Map<String, InstancePlugin> plugins(BackendMeter meter, DockerEngine.Config engine, ReapPolicy policy)
             throws PluginLauncher.StartupException {
         PluginDirectory dir = common.pluginsDir() == null ? PluginDirectory.fromEnvironment()
                 : new PluginDirectory(common.pluginsDir());
         Path socket = dir.socketOf(common.name() == null ? DEFAULT_NAME : common.name());
         Path store = labelStoreOf(socket);
         try {
-            return Map.of("", DockerInstancePlugin.open(engine, namespace, store, meter));
+            return Map.of("", DockerInstancePlugin.open(engine, namespace, store, meter,
+                    DockerInstancePlugin.PATIENCE, policy));
         } catch (JsonProcessingException e) {
             throw new PluginLauncher.StartupException("cannot read the label store " + store + ": not the JSON "
                     + "this plugin writes (" + e.getOriginalMessage() + ")", e);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -81,8 +83,18 @@ class DockerInstancePluginTest {
 
     private InstancePlugin serve(DockerEngine.Config engine, Map<String, String> namespace, Path store,
             Duration patience) throws Exception {
+        return serve(engine, namespace, store, patience, ReapPolicy.DEFAULT);
+    }
+
+    /** A plugin that lists dead containers too and never reaps them (--report-dead --reap-after never). */
+    private InstancePlugin serveReportingDead(DockerEngine.Config engine, Path store) throws Exception {
+        return serve(engine, NAMESPACE, store, Duration.ofMinutes(2), new ReapPolicy(true, Optional.empty(), false));
+    }
+
+    private InstancePlugin serve(DockerEngine.Config engine, Map<String, String> namespace, Path store,
+            Duration patience, ReapPolicy policy) throws Exception {
         DockerInstancePlugin backend = DockerInstancePlugin.open(engine, namespace, store, BackendMeter.NONE,
-                patience);
+                patience, policy);
         PluginHarness harness = PluginHarness.serve(backend, Duration.ofSeconds(60));
         lastHarness = harness;
         lastBackend = backend;
@@ -171,13 +183,41 @@ class DockerInstancePluginTest {
     }
 
     @Test
-    void aFailingInitEndsTheContainerWithItsExitCodeAndItStaysDescribed() throws Exception {
+    void aFailingInitEndsTheContainerWithItsExitCodeShownWhenDeadOnesAreReported() throws Exception {
         InstanceId id = plugin.provision(Spec.of(new RawJson(properties("")), tags()).withInit("exit 3\n"));
         DockerTestBackend.await(Duration.ofSeconds(10), "the container to exit",
                 () -> !docker.inspectContainerCmd(id.value()).exec().getState().getRunning());
-        JsonNode state = describedProperties(plugin, id);
+        assertThat(plugin.describeInstances(runTag, false)).as("dead: left out").isEmpty();
+        JsonNode state = describedProperties(serveReportingDead(DockerEngine.Config.of(DockerTestBackend.host()),
+                dir.resolve("reporting.json")), id);
         assertThat(state.path("State").asText()).isEqualTo("exited");
         assertThat(state.path("ExitCode").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aPetWhoseStartNeverCameGetsItsSetUpFromItsLogicalIdsProvisionAndKeepsItsId() throws Exception {
+        // As a plugin stopped between create and start leaves it: created, labelled as ours, no Init, not started.
+        String name = "unstarted-" + RUN;
+        Spec spec = Spec.of(new RawJson(properties("")), tags()).withLogicalId(name).withInit("touch /tmp/ran\n");
+        DockerProperties p = DockerJson.decode(spec.properties());
+        DockerContainerSpec c = DockerContainerSpec.of(p, spec,
+                new DockerLabels(NAMESPACE).forCreate(p, spec.tags(), spec.logicalId()));
+        String id = c.apply(docker.createContainerCmd(p.image()), new ContainerConfig()).exec().getId();
+        assertThat(plugin.describeInstances(runTag, false)).as("created a moment ago: a start may still come")
+                .extracting(Description::id).containsExactly(new InstanceId(id));
+        Thread.sleep(DockerDeadContainers.START_GRACE.plusSeconds(2).toMillis());
+        assertThat(plugin.describeInstances(runTag, false)).as("a start that never came: dead").isEmpty();
+
+        assertThat(plugin.provision(spec)).isEqualTo(new InstanceId(id));
+        DockerTestBackend.await(Duration.ofSeconds(60), "the pet running, its Init run", () -> {
+            try {
+                return DockerTestBackend.readFile(docker, id, "/tmp/ran") != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(DockerTestBackend.readFile(docker, id, "/infrakit/init.sh").content()).isEqualTo("touch /tmp/ran\n");
+        assertThat(describedProperties(plugin, new InstanceId(id)).path("State").asText()).isEqualTo("running");
     }
 
     @Test
@@ -191,13 +231,16 @@ class DockerInstancePluginTest {
     }
 
     @Test
-    void exitedContainersAreStillDescribedWithTheirState() throws Exception {
+    void exitedContainersAreLeftOutOfDescribeUnlessDeadOnesAreReportedWithTheirState() throws Exception {
         InstanceId id = plugin.provision(Spec.of(new RawJson("{\"Image\":\"" + DockerTestBackend.image()
                 + "\",\"Pull\":\"never\",\"Cmd\":[\"sh\",\"-c\",\"exit 7\"],\"NetworkMode\":\"none\"}"), tags()));
         DockerTestBackend.await(Duration.ofSeconds(10), "the container to exit",
                 () -> "exited".equals(docker.inspectContainerCmd(id.value()).exec().getState().getStatus()));
-        assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
-        JsonNode state = describedProperties(plugin, id);
+        assertThat(plugin.describeInstances(runTag, true)).as("dead: left out").isEmpty();
+        InstancePlugin reporting = serveReportingDead(DockerEngine.Config.of(DockerTestBackend.host()),
+                dir.resolve("reporting.json"));
+        assertThat(reporting.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+        JsonNode state = describedProperties(reporting, id);
         assertThat(state.path("State").asText()).isEqualTo("exited");
         assertThat(state.path("ExitCode").asInt()).isEqualTo(7);
         assertThat(state.path("FinishedAt").asText()).startsWith("20");
@@ -475,8 +518,9 @@ class DockerInstancePluginTest {
     void anEngineStoppedFrozenAndRestartedUnderThePlugin() throws Exception {
         try (PrivateDockerd engine = PrivateDockerd.start()) {
             engine.loadImage(docker, DockerTestBackend.image());
-            InstancePlugin p = serve(new DockerEngine.Config(engine.host(), false, null, Duration.ofSeconds(2)),
-                    NAMESPACE, dir.resolve("private.json"));
+            // Dead ones reported: the engine's restart leaves the container exited, and it must still be there.
+            InstancePlugin p = serveReportingDead(new DockerEngine.Config(engine.host(), false, null,
+                    Duration.ofSeconds(2)), dir.resolve("private.json"));
             InstanceId id = p.provision(Spec.of(new RawJson(properties("")), tags()));
 
             assertThat(healthz().text()).isEqualTo("ok\n");

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.rpc.ReapPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -69,7 +71,17 @@ class DockerMainTest {
     @Test
     void badFlagValuesExit2WithAMessageBeforeAnythingIsTouched(@TempDir Path dir) {
         Path plugins = dir.resolve("plugins");
-        Map<List<String>, String> cases = Map.of(
+        Map<List<String>, String> cases = Map.ofEntries(Map.entry(List.of("--reap-after", "5x"),
+                        "error: --reap-after: not a duration: \"5x\" (say e.g. 30s, 5m, 1h30m, 0 for at once, "
+                                + "or never)"),
+                Map.entry(List.of("--reap-after", "-1s"), "error: --reap-after: not a duration: \"-1s\""),
+                Map.entry(List.of("--reap-after", "5 m"), "error: --reap-after: not a duration: \"5 m\""),
+                Map.entry(List.of("--reap-after", ""), "error: --reap-after: not a duration: \"\""),
+                Map.entry(List.of("--reap-after", "forever"), "error: --reap-after: not a duration: \"forever\""),
+                Map.entry(List.of("--reap-after"), "Expected parameter for option '--reap-after'"),
+                Map.entry(List.of("--report-dead=maybe"), "--report-dead"));
+        cases = new java.util.HashMap<>(cases);
+        cases.putAll(Map.of(
                 List.of("--docker-host", "http://nope"), "--docker-host http://nope: scheme http is not unix or tcp "
                         + "(give unix:///path/to/docker.sock or tcp://host:port)",
                 List.of("--docker-host", "unix://"), "--docker-host unix://: ",
@@ -77,7 +89,7 @@ class DockerMainTest {
                 List.of("--docker-host", "nope"), "--docker-host nope: no scheme",
                 List.of("--docker-timeout", "0"), "--docker-timeout must be between 1 and 3600 seconds, got 0",
                 List.of("--docker-timeout", "-1"), "--docker-timeout must be between 1 and 3600 seconds, got -1",
-                List.of("--namespace", "=x"), "--namespace =x: the key is empty");
+                List.of("--namespace", "=x"), "--namespace =x: the key is empty"));
         cases.forEach((args, message) -> {
             List<String> all = new java.util.ArrayList<>(args);
             all.addAll(List.of("--plugins-dir", plugins.toString()));
@@ -86,6 +98,15 @@ class DockerMainTest {
             assertThat(o.err()).as("%s", args).contains(message).doesNotContain("Exception");
         });
         assertThat(plugins).as("nothing touched").doesNotExist();
+    }
+
+    @Test
+    void theReapFlagsBecomeThePolicy() throws Exception {
+        assertThat(parse().reaping.policy()).isEqualTo(ReapPolicy.DEFAULT);
+        assertThat(parse("--report-dead", "--reap-after", "1h30m", "--reap-pets").reaping.policy())
+                .isEqualTo(new ReapPolicy(true, Optional.of(Duration.ofMinutes(90)), true));
+        assertThat(parse("--reap-after", "0").reaping.policy().reapAfter()).contains(Duration.ZERO);
+        assertThat(parse("--reap-after", "never").reaping.policy().reapAfter()).isEmpty();
     }
 
     @Test

@@ -161,7 +161,10 @@ class DockerOutageTest {
                 "--namespace", "ik4j.namespace=" + namespace.get("ik4j.namespace"), "--log-level", "warn",
                 // The test's one /healthz connection stays open while dockerd stops and starts, which can take
                 // longer than the default 30 s idle timeout on a busy machine: the server would rightly close it.
-                "--idle-timeout", "600");
+                "--idle-timeout", "600",
+                // The engine's restart leaves the containers made before exited: dead, but the test checks that none
+                // is lost, so Describe lists the dead too and none is reaped.
+                "--report-dead", "--reap-after", "never");
         PluginProcess.awaitSocket(socket, p, Duration.ofSeconds(60));
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(30));
              RawHttp http = new RawHttp(socket)) {
