@@ -3,12 +3,9 @@ package org.infrakit4j.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.testkit.CommandRun;
 import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.ErrorCode;
@@ -109,19 +107,8 @@ class Ec2MainTest {
                 "DescribeInstances failed");
     }
 
-    /** Runs the command as {@code main} does (without exiting) and returns its exit code and stderr. */
-    private record Outcome(int exit, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Outcome(PluginLauncher.execute(new Ec2Main(), args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(saved);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(new Ec2Main(), args);
     }
 
     @Test
@@ -134,7 +121,7 @@ class Ec2MainTest {
                 "10", "--reap-after: not a duration: \"10\"",
                 "", "--reap-after: not a duration: \"\"");
         cases.forEach((value, message) -> {
-            Outcome o = run("--region", "us-east-1", "--endpoint", "http://127.0.0.1:9", "--reap-after", value,
+            CommandRun o = run("--region", "us-east-1", "--endpoint", "http://127.0.0.1:9", "--reap-after", value,
                     "--plugins-dir", plugins.toString());
             assertThat(o.exit()).as("--reap-after %s", value).isEqualTo(PluginLauncher.EXIT_USAGE);
             assertThat(o.err()).as("--reap-after %s", value).contains("error: " + message)

@@ -2,9 +2,6 @@ package org.infrakit4j.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.testkit.CommandRun;
 import org.infrakit4j.rpc.ReapPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,19 +51,8 @@ class DockerMainTest {
                 .isEqualTo(Path.of("/run/plugins/instance-docker.labels.json"));
     }
 
-    /** Exit code and standard error of one start-up that fails before serving. */
-    private record Outcome(int exit, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Outcome(PluginLauncher.execute(new DockerMain(), args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(saved);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(new DockerMain(), args);
     }
 
     @Test
@@ -93,7 +80,7 @@ class DockerMainTest {
         cases.forEach((args, message) -> {
             List<String> all = new java.util.ArrayList<>(args);
             all.addAll(List.of("--plugins-dir", plugins.toString()));
-            Outcome o = run(all.toArray(String[]::new));
+            CommandRun o = run(all.toArray(String[]::new));
             assertThat(o.exit()).as("%s", args).isEqualTo(PluginLauncher.EXIT_USAGE);
             assertThat(o.err()).as("%s", args).contains(message).doesNotContain("Exception");
         });
@@ -112,14 +99,14 @@ class DockerMainTest {
     @Test
     void missingTlsFilesAreAStartupErrorInWords(@TempDir Path dir) throws Exception {
         Path plugins = dir.resolve("plugins");
-        Outcome none = run("--docker-host", "tcp://127.0.0.1:2376", "--tls-verify", "--cert-path",
+        CommandRun none = run("--docker-host", "tcp://127.0.0.1:2376", "--tls-verify", "--cert-path",
                 dir.resolve("certs").toString(), "--plugins-dir", plugins.toString());
         assertThat(none.exit()).isEqualTo(PluginLauncher.EXIT_STARTUP);
         assertThat(none.err()).isEqualTo("error: TLS is on but the certificate directory " + dir.resolve("certs")
                 + " does not exist (--cert-path or $DOCKER_CERT_PATH)" + System.lineSeparator());
         Files.createDirectories(dir.resolve("certs"));
         Files.writeString(dir.resolve("certs/ca.pem"), "");
-        Outcome partial = run("--docker-host", "tcp://127.0.0.1:2376", "--tls-verify", "--cert-path",
+        CommandRun partial = run("--docker-host", "tcp://127.0.0.1:2376", "--tls-verify", "--cert-path",
                 dir.resolve("certs").toString(), "--plugins-dir", plugins.toString());
         assertThat(partial.exit()).isEqualTo(PluginLauncher.EXIT_STARTUP);
         assertThat(partial.err()).contains("TLS is on but " + dir.resolve("certs/cert.pem") + " is missing");
@@ -131,7 +118,7 @@ class DockerMainTest {
         Path plugins = dir.resolve("plugins");
         Files.createDirectories(plugins);
         Files.writeString(plugins.resolve("instance-docker.labels.json"), "not json");
-        Outcome o = run("--docker-host", "unix://" + dir.resolve("no.sock"), "--plugins-dir", plugins.toString());
+        CommandRun o = run("--docker-host", "unix://" + dir.resolve("no.sock"), "--plugins-dir", plugins.toString());
         assertThat(o.exit()).isEqualTo(PluginLauncher.EXIT_STARTUP);
         assertThat(o.err()).contains("error: cannot read the label store " + plugins.resolve(
                 "instance-docker.labels.json") + ": not the JSON this plugin writes (").doesNotContain("Exception");

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.testkit.CommandRun;
 import org.infrakit4j.rpc.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -73,31 +74,21 @@ class LibvirtMainTest {
         assertThat(parse("--reap-after", "0").reaping.policy().reapAfter()).contains(Duration.ZERO);
     }
 
-    /** Runs the command line as main does, capturing what it prints to stderr. */
-    private static int execute(java.io.ByteArrayOutputStream err, String... args) {
-        java.io.PrintStream old = System.err;
-        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            return PluginLauncher.execute(new LibvirtMain(), args);
-        } finally {
-            System.setErr(old);
-        }
-    }
 
     @Test
     void aBadReapAfterOrConsoleLogDirExitsTwoBeforeAnythingIsTouched(@TempDir Path dir) {
         Path plugins = dir.resolve("plugins");
         for (String bad : List.of("5 minutes", "-1s", "soon", "", "10x")) {
-            var err = new java.io.ByteArrayOutputStream();
-            assertThat(execute(err, "--uri", "test:///default", "--plugins-dir", plugins.toString(),
-                    "--reap-after", bad)).as("--reap-after %s", bad).isEqualTo(2);
-            assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).as("--reap-after %s", bad)
+            CommandRun run = CommandRun.of(new LibvirtMain(), "--uri", "test:///default", "--plugins-dir",
+                    plugins.toString(), "--reap-after", bad);
+            assertThat(run.exit()).as("--reap-after %s", bad).isEqualTo(2);
+            assertThat(run.err()).as("--reap-after %s", bad)
                     .contains("error: --reap-after: not a duration");
         }
-        var err = new java.io.ByteArrayOutputStream();
-        assertThat(execute(err, "--uri", "test:///default", "--plugins-dir", plugins.toString(),
-                "--console-log-dir", "relative/dir")).isEqualTo(2);
-        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        CommandRun run = CommandRun.of(new LibvirtMain(), "--uri", "test:///default", "--plugins-dir",
+                plugins.toString(), "--console-log-dir", "relative/dir");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err())
                 .contains("error: --console-log-dir relative/dir must be an absolute path");
         assertThat(plugins).as("nothing was made").doesNotExist();
     }
