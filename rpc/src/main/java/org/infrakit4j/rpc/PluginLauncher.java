@@ -40,9 +40,17 @@ public final class PluginLauncher {
                         + "else ~/.infrakit/plugins).")
         Path pluginsDir;
 
-        @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
-                description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--log-level", paramLabel = "LEVEL",
+                description = "trace, debug, info, warn or error (default: info).")
         LogLevel logLevel;
+
+        @Option(names = "--log", paramLabel = "N",
+                description = "Deprecated, for InfraKit's Go plugins' command lines: their log level as a number "
+                        + "(0-2 error, 3 warn, 4 info, 5 debug); use --log-level.")
+        Integer goLogLevel;
+
+        /** Lines logged at warn once logging is set up: flags and variables kept only for old command lines. */
+        private final List<String> deprecations = new java.util.ArrayList<>();
 
         @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
                 description = "text or json (default: ${DEFAULT-VALUE}).")
@@ -80,6 +88,20 @@ public final class PluginLauncher {
             if (idleTimeoutSeconds < 1) {
                 throw new UsageException("--idle-timeout must be at least 1 second, not " + idleTimeoutSeconds);
             }
+            if (goLogLevel != null) {
+                if (goLogLevel < 0 || goLogLevel > 5) {
+                    throw new UsageException("--log must be a number from 0 to 5 (InfraKit's levels: 0-2 error, "
+                            + "3 warn, 4 info, 5 debug), not " + goLogLevel);
+                }
+                LogLevel fromGo = goLogLevel <= 2 ? LogLevel.error : goLogLevel == 3 ? LogLevel.warn
+                        : goLogLevel == 4 ? LogLevel.info : LogLevel.debug;
+                if (logLevel != null && logLevel != fromGo) {
+                    throw new UsageException("--log " + goLogLevel + " means --log-level " + fromGo
+                            + ", which conflicts with --log-level " + logLevel + ": give only --log-level");
+                }
+                logLevel = fromGo;
+                deprecated("--log " + goLogLevel + " is deprecated: use --log-level " + fromGo);
+            }
             if (name != null && (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals(".."))) {
                 throw new UsageException("--name " + name + " is not a plain file name");
             }
@@ -87,6 +109,18 @@ public final class PluginLauncher {
 
         public String name() {
             return name;
+        }
+
+        /**
+         * Records that an old spelling (a flag or environment variable of InfraKit's Go plugins) was used; the
+         * line is logged at warn as soon as logging is set up, so it reaches the log the operator reads.
+         */
+        public void deprecated(String line) {
+            deprecations.add(line);
+        }
+
+        LogLevel logLevel() {
+            return logLevel == null ? LogLevel.info : logLevel;
         }
 
         public Path pluginsDir() {
@@ -196,8 +230,9 @@ public final class PluginLauncher {
                 Thread.currentThread().interrupt();
             }
         }
-        LogSetup.configure(options.logLevel.name(), options.logFormat.name());
+        LogSetup.configure(options.logLevel().name(), options.logFormat.name());
         Logger log = LoggerFactory.getLogger(PluginLauncher.class);
+        options.deprecations.forEach(log::warn);
         String name = options.name == null ? defaultName : options.name;
         PluginDirectory dir = options.pluginsDir == null ? PluginDirectory.fromEnvironment()
                 : new PluginDirectory(options.pluginsDir);
