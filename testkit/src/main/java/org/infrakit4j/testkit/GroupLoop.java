@@ -21,6 +21,10 @@ import org.infrakit4j.spi.Spec;
  * (LogicalIDs), provision each LogicalID no instance has and destroy instances whose LogicalID is not the group's.
  * Instances get the group's tags as InfraKit's group plugin gives them ({@value #GROUP_TAG},
  * {@value #CONFIG_SHA_TAG}). A failed call is recorded and the poll goes on, as the group plugin retries next time.
+ *
+ * <p>A changed config ({@link #withProperties}) rolls as InfraKit's rolling update does: once the group is at its
+ * size, one member whose config tag is not the current one is destroyed (reason {@code rolling_update}) per poll,
+ * and the next poll provisions its replacement from the new config.
  */
 public final class GroupLoop {
     public static final String GROUP_TAG = "infrakit.group";
@@ -83,6 +87,16 @@ public final class GroupLoop {
         return tags;
     }
 
+    /** The same group with a changed config: the next polls roll its members one at a time. */
+    public GroupLoop withProperties(RawJson changed) {
+        return new GroupLoop(plugin, group, changed, size, logicalIds, extraTags);
+    }
+
+    /** Whether a member was made from the current config (its config tag is the current one). */
+    public boolean isCurrent(Description member) {
+        return tags().get(CONFIG_SHA_TAG).equals(member.tags().get(CONFIG_SHA_TAG));
+    }
+
     public Map<String, String> filter() {
         return Map.of(GROUP_TAG, group);
     }
@@ -120,6 +134,10 @@ public final class GroupLoop {
                 }
             }
         }
+        if (provisioned.isEmpty() && destroyed.isEmpty() && errors.isEmpty() && described.size() == size) {
+            described.stream().filter(d -> !isCurrent(d)).findFirst()
+                    .ifPresent(outdated -> destroy(outdated.id(), DestroyContext.ROLLING_UPDATE, destroyed, errors));
+        }
         return new Poll(described, provisioned, destroyed, errors);
     }
 
@@ -136,8 +154,12 @@ public final class GroupLoop {
     }
 
     private void destroy(InstanceId id, List<InstanceId> destroyed, List<String> errors) {
+        destroy(id, DestroyContext.TERMINATE, destroyed, errors);
+    }
+
+    private void destroy(InstanceId id, DestroyContext why, List<InstanceId> destroyed, List<String> errors) {
         try {
-            plugin.destroy(id, DestroyContext.TERMINATE);
+            plugin.destroy(id, why);
             destroyed.add(id);
         } catch (InstanceException e) {
             errors.add("Destroy " + id.value() + ": " + e.getMessage());
