@@ -63,6 +63,14 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
         return new FileInstancePlugin(FileInstanceStore.open(dir, checkpointMs, meter));
     }
 
+    /**
+     * As {@link #open(Path, BackendMeter)}, first taking over the instance files InfraKit's Go file plugin left in
+     * the directory ({@code instance-<decimal>}): they are served under their own IDs from then on.
+     */
+    public static FileInstancePlugin adopting(Path dir, BackendMeter meter) throws IOException {
+        return new FileInstancePlugin(FileInstanceStore.open(dir, FileInstanceStore.CHECKPOINT_MS, meter, true));
+    }
+
     @Override
     public void checkHealth() {
         store.checkHealth();

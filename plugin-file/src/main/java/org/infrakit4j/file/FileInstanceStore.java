@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 final class FileInstanceStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileInstanceStore.class);
-    static final Pattern ID = Pattern.compile("instance-[0-9a-f]{16}");
+    /** Our IDs (16 hex digits), and the decimal ones of InfraKit's Go file plugin, kept when adopted. */
+    static final Pattern ID = Pattern.compile("instance-([0-9a-f]{16}|[0-9]{1,19})");
     private static final String SUFFIX = ".json";
     private static final String TEMP_PREFIX = ".tmp-";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -99,6 +100,14 @@ final class FileInstanceStore implements AutoCloseable {
 
     /** Opens (creating, mode 0700) and locks the directory, then loads every valid instance file. */
     static FileInstanceStore open(Path dir, long checkpointMs, BackendMeter meter) throws IOException {
+        return open(dir, checkpointMs, meter, false);
+    }
+
+    /**
+     * As {@link #open(Path, long, BackendMeter)}; with {@code adopt}, the instance files InfraKit's Go file plugin
+     * left in the directory become ours ({@link FileReferenceLayout}).
+     */
+    static FileInstanceStore open(Path dir, long checkpointMs, BackendMeter meter, boolean adopt) throws IOException {
         Path abs = dir.toAbsolutePath().normalize();
         Files.createDirectories(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path lockFile = abs.resolve(".lock");
@@ -122,7 +131,7 @@ final class FileInstanceStore implements AutoCloseable {
         FileInstanceStore store = new FileInstanceStore(abs, ch, lock, meter);
         try {
             store.recover();
-            store.load();
+            store.load(adopt);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -170,11 +179,16 @@ final class FileInstanceStore implements AutoCloseable {
         journal = FileJournal.open(dir, segments);
     }
 
-    private void load() throws IOException {
+    private void load(boolean adopt) throws IOException {
         int skipped = 0;
+        List<Path> reference = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
                 String name = p.getFileName().toString();
+                if (FileReferenceLayout.isReferenceName(name)) {
+                    reference.add(p); // after our own files: ours wins where both exist
+                    continue;
+                }
                 if (name.startsWith(TEMP_PREFIX)) {
                     Files.deleteIfExists(p); // an interrupted write: the rename never happened
                     continue;
@@ -201,8 +215,41 @@ final class FileInstanceStore implements AutoCloseable {
                 }
             }
         }
+        if (!reference.isEmpty() && !adopt) {
+            LOG.atWarn().addKeyValue("dir", dir).addKeyValue("files", reference.size())
+                    .log("instance files of InfraKit's Go file plugin are here and not served: start with --adopt "
+                            + "to take them over");
+        }
+        int adopted = adopt ? adopt(reference) : 0;
         LOG.atInfo().addKeyValue("dir", dir).addKeyValue("instances", index.size()).addKeyValue("skipped", skipped)
-                .log("loaded instance files");
+                .addKeyValue("adopted", adopted).log("loaded instance files");
+    }
+
+    /**
+     * Makes the Go plugin's instance files ours: each is journalled as our instance under its own ID (durable
+     * before anything is deleted), then its file is removed, so a later start needs no --adopt. A file whose ID
+     * is already ours is the leftover of an adoption interrupted after the journal write: it is only removed.
+     * A file that cannot be read as the Go plugin's is left alone and reported.
+     */
+    private int adopt(List<Path> files) throws IOException {
+        int adopted = 0;
+        for (Path file : files) {
+            String id = file.getFileName().toString();
+            if (!index.containsKey(id)) {
+                FileInstance instance;
+                try {
+                    instance = FileReferenceLayout.read(file);
+                } catch (IOException e) {
+                    LOG.atWarn().addKeyValue("file", file).addKeyValue("error", e.getMessage())
+                            .log("not adopting a file that is not one InfraKit's Go file plugin wrote");
+                    continue;
+                }
+                put(instance);
+                adopted++;
+            }
+            Files.delete(file);
+        }
+        return adopted;
     }
 
     Path directory() {

@@ -24,14 +24,24 @@ import picocli.CommandLine.Option;
             "2:bad command line", "3:could not start (socket in use, directory locked or unusable)"})
 public final class FileMain implements Callable<Integer> {
     static final String DEFAULT_NAME = "instance-file";
+    /** The directory variable of InfraKit's Go file plugin, read when --dir is not given. */
+    static final String GO_DIR_VARIABLE = "INFRAKIT_INSTANCE_FILE_DIR";
 
     @Mixin
     PluginLauncher.Options common;
 
     @Option(names = "--dir", paramLabel = "DIR",
             description = "Directory of instance files, created 0700 if missing "
-                    + "(default: $INFRAKIT_HOME/instance-file, else ~/.infrakit/instance-file).")
+                    + "(default: $INFRAKIT_HOME/instance-file, else ~/.infrakit/instance-file; "
+                    + "$INFRAKIT_INSTANCE_FILE_DIR, InfraKit's Go file plugin's variable, is still read but "
+                    + "deprecated).")
     Path dir;
+
+    @Option(names = "--adopt",
+            description = "Take over the instance files InfraKit's Go file plugin left in the directory "
+                    + "(instance-<number>, no extension): they keep their IDs and become this plugin's files, "
+                    + "so later starts need no --adopt. Never run the Go plugin on the directory at the same time.")
+    boolean adopt;
 
     public static void main(String[] args) {
         System.exit(PluginLauncher.execute(new FileMain(), args));
@@ -43,13 +53,20 @@ public final class FileMain implements Callable<Integer> {
     }
 
     Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
-        Path where = dir != null ? dir : defaultDir(System.getenv());
+        Map<String, String> env = System.getenv();
+        Path where = dir;
+        if (where == null && !env.getOrDefault(GO_DIR_VARIABLE, "").isEmpty()) {
+            where = Path.of(env.get(GO_DIR_VARIABLE));
+            common.deprecated("$" + GO_DIR_VARIABLE + " is deprecated: use --dir " + where);
+        } else if (where == null) {
+            where = defaultDir(env);
+        }
         String flag = dir != null ? "--dir " + where : "the instance directory " + where;
         if (Files.exists(where) && !Files.isDirectory(where)) {
             throw new PluginLauncher.StartupException(flag + " is a file, not a directory");
         }
         try {
-            return Map.of("", FileInstancePlugin.open(where, meter));
+            return Map.of("", adopt ? FileInstancePlugin.adopting(where, meter) : FileInstancePlugin.open(where, meter));
         } catch (IOException e) {
             throw new PluginLauncher.StartupException(e instanceof FileSystemException
                     ? "cannot use " + flag + ": " + IoProblem.describe(e) : e.getMessage(), e);

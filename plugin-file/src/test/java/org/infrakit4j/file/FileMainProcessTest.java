@@ -284,9 +284,32 @@ class FileMainProcessTest {
         assertThat(output(0)).contains("Unknown option: '--no-such-flag'");
     }
 
+    @Test
+    void theGoPluginsLogFlagAndDirVariableStillWorkAndAreLoggedAsDeprecated() throws Exception {
+        Path files = home.resolve("go-dir");
+        processes = new PluginProcess(FileMain.class, home, Map.of("INFRAKIT_INSTANCE_FILE_DIR", files.toString()));
+        Process p = start("--log", "5");
+        awaitSocket(home.resolve("plugins/instance-file"), p);
+        PluginProcess.term(p);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(files).as("the directory came from $INFRAKIT_INSTANCE_FILE_DIR").isDirectory();
+        String log = output(0);
+        assertThat(log).contains("--log 5 is deprecated: use --log-level debug")
+                .contains("$INFRAKIT_INSTANCE_FILE_DIR is deprecated: use --dir " + files);
+    }
+
+    @Test
+    void aGoLogLevelThatContradictsLogLevelIsAUsageError() throws Exception {
+        Process p = start("--log", "3", "--log-level", "debug");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_USAGE);
+        assertThat(output(0)).contains("--log 3 means --log-level warn, which conflicts with --log-level debug");
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
         "--log-level|loud|Invalid value for option '--log-level'",
+        "--log|9|--log must be a number from 0 to 5",
         "--stop-timeout|-1|--stop-timeout must be 0 or more seconds, not -1",
         "--max-body|-5|--max-body must be a positive number of bytes, not -5",
         "--max-connections|0|--max-connections must be at least 1, not 0",

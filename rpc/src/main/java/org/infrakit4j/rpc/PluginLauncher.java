@@ -51,6 +51,8 @@ public final class PluginLauncher {
 
         /** Lines logged at warn once logging is set up: flags and variables kept only for old command lines. */
         private final List<String> deprecations = new java.util.ArrayList<>();
+        /** Set once logging is configured: later lines (from a plugin's factory) are logged at once. */
+        private boolean loggingReady;
 
         @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
                 description = "text or json (default: ${DEFAULT-VALUE}).")
@@ -116,7 +118,11 @@ public final class PluginLauncher {
          * line is logged at warn as soon as logging is set up, so it reaches the log the operator reads.
          */
         public void deprecated(String line) {
-            deprecations.add(line);
+            if (loggingReady) {
+                LoggerFactory.getLogger(PluginLauncher.class).warn(line);
+            } else {
+                deprecations.add(line);
+            }
         }
 
         LogLevel logLevel() {
@@ -233,6 +239,7 @@ public final class PluginLauncher {
         LogSetup.configure(options.logLevel().name(), options.logFormat.name());
         Logger log = LoggerFactory.getLogger(PluginLauncher.class);
         options.deprecations.forEach(log::warn);
+        options.loggingReady = true;
         String name = options.name == null ? defaultName : options.name;
         PluginDirectory dir = options.pluginsDir == null ? PluginDirectory.fromEnvironment()
                 : new PluginDirectory(options.pluginsDir);
