@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.infrakit4j.rpc.Reaper;
+import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.InstanceId;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;

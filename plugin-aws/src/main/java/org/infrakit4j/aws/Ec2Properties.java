@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.SpotMarketOptions;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.ec2.model.VolumeType;
-import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.runtime.StrictProperties;
 
 /**
  * The instance Properties: the RunInstances fields users set, in the EC2 API's own names, plus instance

@@ -10,7 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;

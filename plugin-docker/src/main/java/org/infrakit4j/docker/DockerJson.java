@@ -2,7 +2,7 @@ package org.infrakit4j.docker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.RawJson;
 
 /** JSON of the Docker plugin: strict decoding of {@link DockerProperties}, and a plain mapper for its own files. */

@@ -17,7 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;

@@ -11,7 +11,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
-import org.infrakit4j.rpc.Reaper;
+import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;

@@ -92,7 +92,7 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
 
     @Override
     public VendorInfo vendorInfo() {
-        return new VendorInfo("infrakit4j-instance-file", org.infrakit4j.rpc.BuildInfo.version(), "https://github.com/infrakit4j");
+        return new VendorInfo("infrakit4j-instance-file", org.infrakit4j.runtime.BuildInfo.version(), "https://github.com/infrakit4j");
     }
 
     @Override

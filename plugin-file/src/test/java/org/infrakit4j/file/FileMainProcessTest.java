@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.rpc.InstancePluginClient;
-import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.runtime.PluginLauncher;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;

@@ -26,7 +26,7 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
-import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.runtime.StrictProperties;
 
 /**
  * The domain XML the plugin defines: generated from {@link LibvirtProperties}, or the DomainXML template with the

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.runtime.StrictProperties;
 
 /**
  * The Properties of a libvirt instance (JSON schema: {@code properties.schema.json} beside this class). Every

@@ -1,6 +1,6 @@
 package org.infrakit4j.libvirt;
 
-import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.RawJson;
 
 /**

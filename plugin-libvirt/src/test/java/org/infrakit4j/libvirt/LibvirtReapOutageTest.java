@@ -12,7 +12,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
-import org.infrakit4j.rpc.Reaper;
+import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.InstanceException;

@@ -51,10 +51,20 @@ public final class PluginMetrics implements BackendMeter {
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder connectionsRefused = new LongAdder();
     private final long startMillis = System.currentTimeMillis();
+    private final String version;
 
     /** @param plugin the plugin's name (its socket file name), shown in the build info */
     public PluginMetrics(String plugin) {
+        this(plugin, "unknown");
+    }
+
+    /**
+     * @param plugin the plugin's name (its socket file name), shown in the build info
+     * @param version the plugin's version, shown in the build info (the wire layer does not know whose it is)
+     */
+    public PluginMetrics(String plugin, String version) {
         this.plugin = plugin;
+        this.version = version;
     }
 
     /** The method label for a request's method name: itself when known, else {@value #OTHER}. */
@@ -140,7 +150,7 @@ public final class PluginMetrics implements BackendMeter {
     public byte[] render() {
         StringBuilder out = new StringBuilder(4096);
         header(out, "infrakit4j_build_info", "gauge", "Build of this plugin process.");
-        out.append("infrakit4j_build_info").append(labels("plugin", plugin, "version", BuildInfo.version(),
+        out.append("infrakit4j_build_info").append(labels("plugin", plugin, "version", version,
                 "java", System.getProperty("java.version", ""))).append(" 1\n");
         histograms(out, "infrakit4j_rpc_call_duration_seconds", "RPC calls answered, by method, and their latency.",
                 "method", calls);

@@ -3,7 +3,7 @@ package org.infrakit4j.testkit;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import org.infrakit4j.rpc.PluginLauncher;
+import org.infrakit4j.runtime.PluginLauncher;
 
 /**
  * One plugin command line run in this JVM as its {@code main} runs it, without exiting: its exit code and what it

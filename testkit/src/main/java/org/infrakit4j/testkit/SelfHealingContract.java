@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.infrakit4j.rpc.InstancePluginClient;
-import org.infrakit4j.rpc.Reaper;
+import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.InstanceException;

@@ -1,4 +1,4 @@
-package org.infrakit4j.rpc;
+package org.infrakit4j.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.infrakit4j.rpc.Reaper.DeadInstance;
+import org.infrakit4j.runtime.Reaper.DeadInstance;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;

@@ -1,4 +1,4 @@
-package org.infrakit4j.rpc;
+package org.infrakit4j.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;

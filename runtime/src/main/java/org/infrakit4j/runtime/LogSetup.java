@@ -1,4 +1,4 @@
-package org.infrakit4j.rpc;
+package org.infrakit4j.runtime;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;

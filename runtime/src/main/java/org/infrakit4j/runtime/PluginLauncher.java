@@ -1,4 +1,4 @@
-package org.infrakit4j.rpc;
+package org.infrakit4j.runtime;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.infrakit4j.rpc.PluginDirectory;
+import org.infrakit4j.rpc.PluginMetrics;
+import org.infrakit4j.rpc.PluginServer;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
@@ -248,7 +251,7 @@ public final class PluginLauncher {
         } catch (IOException e) {
             throw new StartupException(e.getMessage(), e);
         }
-        PluginMetrics metrics = new PluginMetrics(name);
+        PluginMetrics metrics = new PluginMetrics(name, BuildInfo.version());
         Map<String, InstancePlugin> plugins = factory.create(metrics);
         PluginServer.Config config = PluginServer.Config.of(dir.socketOf(name))
                 .withMaxBody(options.maxBody)

@@ -1,4 +1,4 @@
-package org.infrakit4j.rpc;
+package org.infrakit4j.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
