@@ -36,6 +36,11 @@ sealed interface InstanceCall {
 
     void writeResult(JsonGenerator out, Object outcome) throws IOException;
 
+    /** As {@link #writeResult(JsonGenerator, Object)}, taking encoded Descriptions from the server's cache. */
+    default void writeResult(JsonGenerator out, Object outcome, DescriptionCache cache) throws IOException {
+        writeResult(out, outcome);
+    }
+
     /** Decodes a result object (the client side). */
     Object readResult(Values result);
 
@@ -300,13 +305,22 @@ sealed interface InstanceCall {
             out.writeEndObject();
         }
 
-        @SuppressWarnings("unchecked")
         public void writeResult(JsonGenerator out, Object outcome) throws IOException {
+            writeResult(out, outcome, null);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void writeResult(JsonGenerator out, Object outcome, DescriptionCache cache) throws IOException {
             out.writeStartObject();
             out.writeStringField("Type", type);
             out.writeArrayFieldStart("Descriptions");
             for (Description d : (List<Description>) outcome) {
-                out.writeRawValue(DescriptionCache.encoded(d));
+                if (cache == null) {
+                    writeDescription(out, d);
+                } else {
+                    out.writeRawValue(cache.encoded(d));
+                }
             }
             out.writeEndArray();
             out.writeEndObject();

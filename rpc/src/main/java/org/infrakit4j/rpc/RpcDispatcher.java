@@ -39,6 +39,8 @@ public final class RpcDispatcher {
 
     private final Map<String, InstancePlugin> plugins;
     private final PluginMetrics metrics;
+    /** Encoded Descriptions of this server's plugins, reused while an instance is unchanged. */
+    private final DescriptionCache descriptions = new DescriptionCache();
     private final int maxInFlight;
     private final Semaphore inFlight;
 
@@ -146,41 +148,9 @@ public final class RpcDispatcher {
 
     private byte[] handshake(String name, String method, RawJson id) throws RpcError {
         GoJson.Writer result = switch (name) {
-            case "Implements" -> out -> {
-                out.writeStartObject();
-                out.writeArrayFieldStart("APIs");
-                out.writeStartObject();
-                out.writeStringField("Name", Handshake.INSTANCE);
-                out.writeStringField("Version", Handshake.VERSION_0_6_0);
-                out.writeEndObject();
-                out.writeEndArray();
-                out.writeEndObject();
-            };
-            case "Types" -> out -> {
-                out.writeStartObject();
-                out.writeObjectFieldStart("Types");
-                out.writeArrayFieldStart(Handshake.INSTANCE + "/" + Handshake.VERSION_0_6_0);
-                for (String object : objectNames()) {
-                    out.writeString(object);
-                }
-                out.writeEndArray();
-                out.writeEndObject();
-                out.writeEndObject();
-            };
-            case "Hello" -> out -> {
-                out.writeStartObject();
-                out.writeObjectFieldStart("Objects");
-                out.writeArrayFieldStart(Handshake.INSTANCE + "/" + Handshake.VERSION_0_6_1);
-                for (String object : objectNames()) {
-                    out.writeStartObject();
-                    out.writeStringField("Name", object);
-                    out.writeStringField("ProxyFor", "");
-                    out.writeEndObject();
-                }
-                out.writeEndArray();
-                out.writeEndObject();
-                out.writeEndObject();
-            };
+            case "Implements" -> Handshake::writeImplements;
+            case "Types" -> out -> Handshake.writeTypes(out, objectNames());
+            case "Hello" -> out -> Handshake.writeHello(out, objectNames());
             default -> throw serverError("rpc: can't find method " + InstanceException.quote(method));
         };
         return success(id, result);
@@ -238,7 +208,7 @@ public final class RpcDispatcher {
         logCall(call, outcome, start, null, call instanceof InstanceCall.Describe || call instanceof InstanceCall.Validate
                 ? Level.DEBUG : Level.INFO);
         try {
-            return success(id, out -> call.writeResult(out, outcome));
+            return success(id, out -> call.writeResult(out, outcome, descriptions));
         } catch (RuntimeException e) {
             LOG.atError().setCause(e).addKeyValue("method", call.method()).log("could not encode the result");
             throw pluginError(ErrorCode.INTERNAL, "internal error: could not encode the result of " + call.method()
