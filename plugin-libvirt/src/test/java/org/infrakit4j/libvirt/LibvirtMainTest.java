@@ -30,9 +30,12 @@ class LibvirtMainTest {
     }
 
     @Test
-    void defaultsAreQemuSystemTheSocketInstanceLibvirtAndNoPool() {
+    void defaultsAreQemuSystemTheSocketInstanceLibvirtAndNoPool() throws Exception {
         LibvirtMain main = parse();
-        assertThat(main.uri).isEqualTo("qemu:///system");
+        main.env = Map.of();
+        main.readEnvironment();
+        assertThat(main.uri).isNull();
+        assertThat(main.connections).isEqualTo(Map.of("", "qemu:///system"));
         assertThat(LibvirtMain.DEFAULT_NAME).isEqualTo("instance-libvirt");
         assertThat(main.storagePool).isNull();
         assertThat(main.namespace).isEmpty();
