@@ -42,6 +42,32 @@ final class LibvirtDomainFacts {
         return xml == null ? null : LibvirtMetadata.parse(xml);
     }
 
+    /**
+     * The namespaces InfraKit's Go libvirt plugin wrote its element under: its Provision's, and the misspelt one
+     * of its Label (reference-providers §3.5), which is all a domain it adopted by Label carries.
+     */
+    static final List<String> REFERENCE_NAMESPACES = List.of("https://github.com/docker/infrakit",
+            "https//github.com/docker/infrakit");
+
+    /** The Go plugin's metadata as ours, or null when the domain carries none (not made by it). */
+    static LibvirtMetadata referenceMetadata(Domain d, String name) throws LibvirtException {
+        for (String namespace : REFERENCE_NAMESPACES) {
+            String xml;
+            try {
+                xml = d.getMetadata(METADATA_ELEMENT, namespace, 0);
+            } catch (LibvirtException e) {
+                if (LibvirtConnection.is(e, Error.ErrorNumber.VIR_ERR_NO_DOMAIN_METADATA)) {
+                    continue;
+                }
+                throw e;
+            }
+            if (xml != null) {
+                return LibvirtMetadata.parseReference(xml, name);
+            }
+        }
+        return null;
+    }
+
     /** The persistent definition's metadata when there is one (what survives a restart), else the live one. */
     static LibvirtMetadata definedMetadata(Domain d) throws LibvirtException {
         return metadata(d, d.isPersistent() == 1 ? org.libvirt.Domain.ModificationImpact.CONFIG : 0);

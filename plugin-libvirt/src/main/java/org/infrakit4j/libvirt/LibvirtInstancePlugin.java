@@ -92,6 +92,9 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     private final Reaping reaping;
     /** Where libvirt logs each generated domain's serial console ({@code NAME.console.log}); null: nowhere. */
     private final java.nio.file.Path consoleLogs;
+    /** {@code --adopt}: domains InfraKit's Go plugin made are taken over (see {@link #adopted}). */
+    private final boolean adopt;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param uri libvirt connection URI, opened on first use
@@ -117,7 +120,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
                           Duration patience, ReapPolicy policy) {
         this(uri, namespace, storagePool, meter, patience, DEFAULT_TIMEOUT, 0, new LibvirtBackground(
-                LibvirtConnection.MAX_IN_FLIGHT, WAITING_WORK, patience, Duration.ofMinutes(2)), policy, null);
+                LibvirtConnection.MAX_IN_FLIGHT, WAITING_WORK, patience, Duration.ofMinutes(2)), policy, null, false);
     }
 
     /**
@@ -142,14 +145,22 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
     LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
                           Duration timeout, int keepalive, int waitingWork, ReapPolicy policy,
                           java.nio.file.Path consoleLogs) {
+        this(uri, namespace, storagePool, meter, timeout, keepalive, waitingWork, policy, consoleLogs, false);
+    }
+
+    /** @param adopt take over the domains InfraKit's Go plugin made ({@code --adopt}) */
+    LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
+                          Duration timeout, int keepalive, int waitingWork, ReapPolicy policy,
+                          java.nio.file.Path consoleLogs, boolean adopt) {
         this(uri, namespace, storagePool, meter, Duration.ofMillis(500), timeout, keepalive, new LibvirtBackground(
                 LibvirtConnection.MAX_IN_FLIGHT, waitingWork, Duration.ofMillis(500), Duration.ofMinutes(2)), policy,
-                consoleLogs);
+                consoleLogs, adopt);
     }
 
     private LibvirtInstancePlugin(String uri, Map<String, String> namespace, String storagePool, BackendMeter meter,
                                   Duration patience, Duration timeout, int keepalive, LibvirtBackground background,
-                                  ReapPolicy policy, java.nio.file.Path consoleLogs) {
+                                  ReapPolicy policy, java.nio.file.Path consoleLogs, boolean adopt) {
+        this.adopt = adopt;
         this.background = background;
         this.libvirt = new LibvirtConnection(uri, meter, timeout, keepalive);
         this.namespace = Map.copyOf(namespace);
@@ -421,6 +432,9 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
             libvirt.retrying(LibvirtOperation.DOMAIN_SET_METADATA, instance.value(), c -> {
                 Domain d = LibvirtTeardown.lookup(c, instance.value());
                 LibvirtMetadata meta = d == null ? null : LibvirtDomainFacts.definedMetadata(d);
+                if (meta == null && d != null) {
+                    meta = adopted(d, instance.value());
+                }
                 if (meta == null) {
                     throw InstanceException.notFound(instance);
                 }
@@ -436,6 +450,31 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                 return null;
             });
         }
+    }
+
+    /**
+     * With {@code --adopt}, a domain InfraKit's Go plugin made (its metadata element under its namespace) becomes
+     * ours: its LogicalID, tags (with our namespace's) and metadata disk are written as our metadata, beside its
+     * own element (left for a return to the Go plugin), on the live domain and on its definition if it has one.
+     * From then on it is ours without the flag. Null when adopting is off or the domain is not the Go plugin's.
+     */
+    private LibvirtMetadata adopted(Domain d, String name) throws LibvirtException {
+        if (!adopt) {
+            return null;
+        }
+        LibvirtMetadata theirs = LibvirtDomainFacts.referenceMetadata(d, name);
+        if (theirs == null) {
+            return null;
+        }
+        Map<String, String> tags = new HashMap<>(theirs.tags());
+        tags.putAll(namespace);
+        LibvirtMetadata ours = theirs.withTags(tags);
+        int flags = (d.isPersistent() == 1 ? CONFIG : 0) | (d.isActive() == 1 ? LIVE : 0);
+        d.setMetadata(Domain.MetadataType.ELEMENT, ours.toXml(), LibvirtMetadata.PREFIX, LibvirtMetadata.NAMESPACE,
+                flags);
+        LOG.atInfo().addKeyValue("instance", name).addKeyValue("logicalId", ours.logicalId().orElse(""))
+                .log("adopted a domain of InfraKit's Go libvirt plugin: it now carries our metadata");
+        return ours;
     }
 
     @Override
@@ -500,6 +539,9 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
             LibvirtMetadata meta = libvirt.retrying(LibvirtOperation.DOMAIN_SHUTDOWN, name, c -> {
                 Domain d = LibvirtTeardown.lookup(c, name);
                 LibvirtMetadata m = d == null ? null : LibvirtDomainFacts.definedMetadata(d);
+                if (m == null && d != null && !onlyIfDead) {
+                    m = adopted(d, name);
+                }
                 if (m != null && onlyIfDead && (starting.containsKey(name) || creating.contains(name)
                         || !Description.matches(m.tags(), namespace)
                         || !LibvirtDomainState.of(d).dead())) {
@@ -590,6 +632,9 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                     LibvirtMetadata pending = destroying.containsKey(name) ? null : starting.get(name);
                     LibvirtMetadata meta = pending != null ? pending
                             : destroying.containsKey(name) ? null : LibvirtDomainFacts.metadata(d, 0);
+                    if (meta == null && pending == null && !destroying.containsKey(name)) {
+                        meta = adopted(d, name);
+                    }
                     if (meta == null || !Description.matches(meta.tags(), namespace)
                             || !Description.matches(meta.tags(), tags)) {
                         continue;
@@ -736,6 +781,9 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // served under two sub-types (INFRAKIT_LIBVIRT_URIS' "default" is also the default plugin)
+        }
         reaper.close(); // first: its sweeps use the background and the connection
         background.close();
         libvirt.close();

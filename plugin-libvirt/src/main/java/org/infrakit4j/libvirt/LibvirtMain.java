@@ -34,10 +34,24 @@ public final class LibvirtMain implements Callable<Integer> {
     @Mixin
     ReapPolicy.Options reaping;
 
-    @Option(names = "--uri", paramLabel = "URI", defaultValue = DEFAULT_URI,
+    static final String ENV_URIS = "INFRAKIT_LIBVIRT_URIS";
+    static final String ENV_NAMESPACE = "INFRAKIT_LIBVIRT_NAMESPACE_TAGS";
+
+    @Option(names = "--uri", paramLabel = "URI",
             description = "libvirt connection URI, opened on first use and reopened after libvirtd restarts "
-                    + "(default: ${DEFAULT-VALUE}; test:///default needs no daemon).")
+                    + "(default: " + DEFAULT_URI + "; test:///default needs no daemon). InfraKit's Go plugin's "
+                    + "INFRAKIT_LIBVIRT_URIS=name=uri,... is accepted instead (deprecated): each entry is served "
+                    + "as sub-type <name>, and the one named default also without a type.")
     String uri;
+
+    @Option(names = "--adopt",
+            description = "Take over the domains InfraKit's Go libvirt plugin made (its metadata under "
+                    + "https://github.com/docker/infrakit): Describe, Label and Destroy see them, and they get "
+                    + "this plugin's metadata when first seen, so later starts need no --adopt.")
+    boolean adopt;
+
+    /** The environment the deprecated variables are read from (tests give their own). */
+    Map<String, String> env = System.getenv();
 
     @Option(names = "--namespace", paramLabel = "KEY=VALUE", split = ",",
             description = "Tags added to every instance and required of every described one, so several plugins "
@@ -76,6 +90,7 @@ public final class LibvirtMain implements Callable<Integer> {
     public Integer call() throws PluginLauncher.StartupException {
         reaping.policy(); // a bad --reap-after exits 2 before anything is touched
         checkConsoleLogDir();
+        readEnvironment(); // as do conflicts between flags and InfraKit's environment variables
         return PluginLauncher.serve(common, DEFAULT_NAME, this::plugins);
     }
 
@@ -90,7 +105,9 @@ public final class LibvirtMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--libvirt-keepalive "
                     + keepaliveSeconds + " must not be negative");
         }
-        if (uri.isBlank()) {
+        readEnvironment();
+        Map<String, String> uris = connections;
+        if (uris.values().stream().anyMatch(String::isBlank)) {
             throw new PluginLauncher.StartupException("--uri must not be empty");
         }
         if (storagePool != null && !LibvirtVolumeRef.NAME.matcher(storagePool).matches()) {
@@ -102,12 +119,96 @@ public final class LibvirtMain implements Callable<Integer> {
             }
         }
         loadLibvirt();
-        LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(uri, namespace, storagePool, meter,
-                Duration.ofSeconds(timeoutSeconds), keepaliveSeconds, LibvirtInstancePlugin.WAITING_WORK, policy,
-                consoleLogDir);
+        Map<String, InstancePlugin> plugins = new LinkedHashMap<>();
+        for (Map.Entry<String, String> u : uris.entrySet()) {
+            LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(u.getValue(), namespace, storagePool, meter,
+                    Duration.ofSeconds(timeoutSeconds), keepaliveSeconds, LibvirtInstancePlugin.WAITING_WORK, policy,
+                    consoleLogDir, adopt);
+            plugins.put(u.getKey(), plugin);
+            if (u.getKey().equals(URIS_DEFAULT)) {
+                plugins.put("", plugin); // as the plain name too: closing it twice is harmless
+            }
+            reportStoragePool(plugin);
+        }
         makeConsoleLogDir();
-        reportStoragePool(plugin);
-        return Map.of("", plugin);
+        if (adopt) {
+            LOG.atInfo().log("--adopt: domains of InfraKit's Go libvirt plugin are taken over when first seen");
+        }
+        return plugins;
+    }
+
+    /** The connections by sub-type, once the environment is read. */
+    Map<String, String> connections;
+
+    /** Reads InfraKit's Go plugin's environment variables once (each use is recorded as deprecated once). */
+    void readEnvironment() throws PluginLauncher.UsageException {
+        if (connections == null) {
+            namespaceFromEnvironment();
+            connections = uris();
+        }
+    }
+
+    /** The entry of INFRAKIT_LIBVIRT_URIS also served without a type, as the reference's default name. */
+    static final String URIS_DEFAULT = "default";
+
+    /**
+     * The connections to serve by sub-type: {@code --uri} (or its default) as the plain plugin, or each entry of
+     * InfraKit's Go plugin's {@code INFRAKIT_LIBVIRT_URIS} ({@code name=uri,...}; a URI may itself hold '=') as
+     * sub-type {@code name}, the one named {@code default} also as the plain plugin.
+     */
+    private Map<String, String> uris() throws PluginLauncher.UsageException {
+        String list = env.get(ENV_URIS);
+        if (list == null || list.isBlank()) {
+            return Map.of("", uri == null ? DEFAULT_URI : uri);
+        }
+        if (uri != null) {
+            throw new PluginLauncher.UsageException("--uri and " + ENV_URIS + " both name libvirt connections: "
+                    + "give only --uri (" + ENV_URIS + " is deprecated)");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String entry : list.split(",")) {
+            int eq = entry.indexOf('=');
+            String name = eq < 0 ? "" : entry.substring(0, eq).strip();
+            String value = eq < 0 ? "" : entry.substring(eq + 1).strip();
+            if (name.isEmpty() || value.isEmpty() || !LibvirtProperties.NAME.matcher(name).matches()) {
+                throw new PluginLauncher.UsageException(ENV_URIS + ": entry " + (eq < 0 ? entry.strip()
+                        : name + "=...") + " is not name=uri (name: letters, digits, '_', '.', '+', '-')");
+            }
+            if (out.put(name, value) != null) {
+                throw new PluginLauncher.UsageException(ENV_URIS + ": " + name + " is given twice");
+            }
+        }
+        common.deprecated(ENV_URIS + " is deprecated: use --uri (one connection per plugin); its entries are "
+                + "served as sub-types " + String.join(", ", out.keySet())
+                + (out.containsKey(URIS_DEFAULT) ? ", and default also without a type" : ""));
+        return out;
+    }
+
+    /**
+     * InfraKit's Go plugin's {@code INFRAKIT_LIBVIRT_NAMESPACE_TAGS} ({@code k=v,...}), which it parsed but
+     * ignored, as {@code --namespace}; both given must agree.
+     */
+    private void namespaceFromEnvironment() throws PluginLauncher.UsageException {
+        String list = env.get(ENV_NAMESPACE);
+        if (list == null || list.isBlank()) {
+            return;
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String entry : list.split(",")) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new PluginLauncher.UsageException(ENV_NAMESPACE + ": entry " + entry.strip()
+                        + " is not key=value");
+            }
+            tags.put(entry.substring(0, eq).strip(), entry.substring(eq + 1).strip());
+        }
+        if (!namespace.isEmpty() && !namespace.equals(tags)) {
+            throw new PluginLauncher.UsageException("--namespace " + namespace + " and " + ENV_NAMESPACE + " "
+                    + tags + " differ: give only --namespace");
+        }
+        namespace = tags;
+        common.deprecated(ENV_NAMESPACE + " is deprecated: use --namespace " + list.strip() + " (InfraKit's Go "
+                + "plugin ignored it; here it tags and scopes every instance)");
     }
 
     private void checkConsoleLogDir() throws PluginLauncher.UsageException {

@@ -97,6 +97,34 @@ record LibvirtMetadata(Optional<String> logicalId, Map<String, String> tags, Lis
         return new LibvirtMetadata(logicalId, tags, volumes, stop);
     }
 
+    /**
+     * Reads the element InfraKit's Go plugin wrote ({@code <infrakit xmlns="https://github.com/docker/infrakit">}
+     * with {@code logicalid}, {@code tag}s and {@code metadata-disk}) as ours: its metadata disk is a volume made
+     * for the domain, and its LogicalID, as that plugin reported it, falls back to the domain's name.
+     */
+    static LibvirtMetadata parseReference(String xml, String domainName) {
+        Element root = LibvirtDomainXml.parse(xml).getDocumentElement();
+        if (!localName(root).equals("infrakit")) {
+            throw new IllegalArgumentException("reference metadata element is <" + root.getNodeName()
+                    + ">, not <infrakit>");
+        }
+        String logicalId = "";
+        Map<String, String> tags = new LinkedHashMap<>();
+        List<LibvirtVolumeRef> volumes = new ArrayList<>();
+        for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e) {
+                switch (localName(e)) {
+                    case "logicalid" -> logicalId = e.getTextContent();
+                    case "tag" -> tags.put(child(e, "key").getTextContent(), child(e, "value").getTextContent());
+                    case "metadata-disk" -> volumes.add(new LibvirtVolumeRef(child(e, "pool").getTextContent(),
+                            child(e, "volume").getTextContent()));
+                    default -> { } // the reference wrote nothing else
+                }
+            }
+        }
+        return new LibvirtMetadata(Optional.of(logicalId.isEmpty() ? domainName : logicalId), tags, volumes, 0);
+    }
+
     private static Element text(Document doc, String name, String value) {
         Element e = doc.createElement(name);
         if (needsEncoding(value)) {

@@ -23,7 +23,8 @@ import org.libvirt.StorageVol;
  */
 record LibvirtProvision(LibvirtProperties properties, String init, Optional<String> logicalId,
                         Map<String, String> tags, List<LibvirtVolumeRef> attachedVolumes,
-                        List<LibvirtProperties.Nic> nics, String storagePool) {
+                        List<LibvirtProperties.Nic> nics, String storagePool, String seedPool,
+                        boolean linuxKitConfig) {
     LibvirtProvision {
         tags = Map.copyOf(tags);
         attachedVolumes = List.copyOf(attachedVolumes);
@@ -39,13 +40,13 @@ record LibvirtProvision(LibvirtProperties properties, String init, Optional<Stri
 
     /** The checked plan: the volumes to make, the disks to attach, the metadata to write. */
     record Prepared(List<Creation> creations, List<LibvirtDomainXml.Disk> disks, LibvirtMetadata metadata,
-                    String init) {
+                    String init, boolean linuxKitConfig) {
         /** Makes the volumes, adding each to {@code made} as soon as it exists (for clean-up). */
         Void createVolumes(Connect c, String name, Instant now, List<LibvirtVolumeRef> made) throws LibvirtException {
             for (Creation k : creations) {
                 var pool = c.storagePoolLookupByName(k.volume().pool());
                 if (k.base() == null && k.format().equals("iso")) {
-                    LibvirtStorage.upload(c, pool, k.volume().name(), LibvirtSeedIso.of(name, init, now));
+                    LibvirtStorage.upload(c, pool, k.volume().name(), LibvirtSeedIso.of(name, init, now, linuxKitConfig));
                 } else {
                     StorageVol base = k.base() == null ? null
                             : c.storagePoolLookupByName(k.base().pool()).storageVolLookupByName(k.base().name());
@@ -60,7 +61,18 @@ record LibvirtProvision(LibvirtProperties properties, String init, Optional<Stri
 
     /** The plan for a Spec: decoded Properties, attachments checked, namespace tags added over the Spec's. */
     static LibvirtProvision of(Spec spec, Map<String, String> namespace, String storagePool) {
-        LibvirtProperties props = LibvirtPropertiesDecoder.decode(spec.properties());
+        LibvirtProperties props;
+        String seedPool = storagePool;
+        boolean reference = LibvirtReferenceProperties.recognises(spec.properties());
+        if (reference) {
+            LibvirtReferenceProperties ref = LibvirtReferenceProperties.decode(spec.properties());
+            props = ref.forLogicalId(spec.logicalId());
+            // the reference's seed went to MetadataStoragePool, "default" when not given
+            seedPool = ref.seedPool() != null ? ref.seedPool()
+                    : storagePool != null ? storagePool : LibvirtReferenceProperties.DEFAULT_POOL;
+        } else {
+            props = LibvirtPropertiesDecoder.ours(spec.properties());
+        }
         List<LibvirtVolumeRef> volumes = new ArrayList<>();
         List<LibvirtProperties.Nic> nics = new ArrayList<>(props.interfaces());
         for (int i = 0; i < spec.attachments().size(); i++) {
@@ -79,7 +91,8 @@ record LibvirtProvision(LibvirtProperties properties, String init, Optional<Stri
         }
         Map<String, String> tags = new HashMap<>(spec.tags());
         tags.putAll(namespace);
-        return new LibvirtProvision(props, spec.init(), spec.logicalId(), tags, volumes, nics, storagePool);
+        return new LibvirtProvision(props, spec.init(), spec.logicalId(), tags, volumes, nics, storagePool, seedPool,
+                reference);
     }
 
     Prepared prepare(Connect c, String name) throws LibvirtException {
@@ -115,14 +128,14 @@ record LibvirtProvision(LibvirtProperties properties, String init, Optional<Stri
             disks.add(new LibvirtDomainXml.Disk(ref, format, "disk", "virtio", false));
         }
         if (!init.isEmpty()) {
-            LibvirtStorage.usablePool(c, storagePool, "Init (the cloud-init seed disk)");
-            LibvirtVolumeRef seed = new LibvirtVolumeRef(storagePool, name + "-seed.iso");
+            LibvirtStorage.usablePool(c, seedPool, "Init (the cloud-init seed disk)");
+            LibvirtVolumeRef seed = new LibvirtVolumeRef(seedPool, name + "-seed.iso");
             creations.add(new Creation(seed, 0, "iso", null));
             disks.add(new LibvirtDomainXml.Disk(seed, "raw", "cdrom", "sata", true));
         }
         List<LibvirtVolumeRef> owned = creations.stream().map(Creation::volume).toList();
         return new Prepared(creations, disks, new LibvirtMetadata(logicalId, tags, owned,
-                properties.stopTimeoutSeconds()), init);
+                properties.stopTimeoutSeconds()), init, linuxKitConfig);
     }
 
     /** The domain type when Properties name none: the test driver's own, else qemu (TCG). */

@@ -28,7 +28,18 @@ final class LibvirtSeedIso {
 
     /** The seed for instance {@code id} with {@code init} as its user-data. */
     static byte[] of(String id, String init, Instant created) {
+        return of(id, init, created, false);
+    }
+
+    /**
+     * As above; with {@code linuxKitConfig}, the Init is also the file {@code config}, where InfraKit's Go plugin
+     * put it (its ISO held that one file, which LinuxKit's metadata reader takes).
+     */
+    static byte[] of(String id, String init, Instant created, boolean linuxKitConfig) {
         Map<String, byte[]> files = new LinkedHashMap<>(); // sorted by identifier, as ISO 9660 requires
+        if (linuxKitConfig) {
+            files.put("CONFIG.;1", init.getBytes(StandardCharsets.UTF_8));
+        }
         files.put("META-DATA.;1", ("instance-id: " + id + "\nlocal-hostname: " + id + "\n")
                 .getBytes(StandardCharsets.UTF_8));
         files.put("USER-DATA.;1", init.getBytes(StandardCharsets.UTF_8));

@@ -114,8 +114,23 @@ class LibvirtMainProcessTest {
             client.destroy(d.id(), DestroyContext.TERMINATE);
         }
         await("every domain and volume of the test removed", Duration.ofMinutes(3),
-                () -> client.describeInstances(tags(), false).isEmpty()
-                        && LibvirtTestEnv.domains(prefix).isEmpty() && LibvirtTestEnv.volumes(prefix).isEmpty());
+                () -> describedNone(client) && LibvirtTestEnv.domains(prefix).isEmpty()
+                        && LibvirtTestEnv.volumes(prefix).isEmpty());
+    }
+
+    /**
+     * Whether Describe shows none of the test's instances; "backend unavailable" (libvirtd slower than the 4 s
+     * --libvirt-timeout while the removals run on a busy machine) is the plugin's right answer then, so not yet.
+     */
+    private boolean describedNone(InstancePluginClient client) {
+        try {
+            return client.describeInstances(tags(), false).isEmpty();
+        } catch (org.infrakit4j.spi.InstanceException e) {
+            if (e.code() == org.infrakit4j.spi.ErrorCode.BACKEND_UNAVAILABLE) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @Test

@@ -30,9 +30,12 @@ class LibvirtMainTest {
     }
 
     @Test
-    void defaultsAreQemuSystemTheSocketInstanceLibvirtAndNoPool() {
+    void defaultsAreQemuSystemTheSocketInstanceLibvirtAndNoPool() throws Exception {
         LibvirtMain main = parse();
-        assertThat(main.uri).isEqualTo("qemu:///system");
+        main.env = Map.of();
+        main.readEnvironment();
+        assertThat(main.uri).isNull();
+        assertThat(main.connections).isEqualTo(Map.of("", "qemu:///system"));
         assertThat(LibvirtMain.DEFAULT_NAME).isEqualTo("instance-libvirt");
         assertThat(main.storagePool).isNull();
         assertThat(main.namespace).isEmpty();
@@ -98,5 +101,68 @@ class LibvirtMainTest {
         assertThatThrownBy(() -> parse("--storage-pool", "../etc").plugins(BackendMeter.NONE))
                 .isInstanceOf(PluginLauncher.StartupException.class)
                 .hasMessage("--storage-pool ../etc is not a pool name");
+    }
+
+    private static CommandRun runWith(Map<String, String> env, String... args) {
+        LibvirtMain main = new LibvirtMain();
+        main.env = env;
+        return CommandRun.of(main, args);
+    }
+
+    @Test
+    void infrakitLibvirtUrisServesEachEntryAsASubTypeAndDefaultAlsoWithoutOne() throws Exception {
+        LibvirtMain main = parse("--adopt");
+        main.env = Map.of(LibvirtMain.ENV_URIS, "default=test:///default,other=test:///default?x=1");
+        Map<String, InstancePlugin> plugins = main.plugins(BackendMeter.NONE);
+        try {
+            assertThat(plugins.keySet()).containsExactlyInAnyOrder("", "default", "other");
+            assertThat(plugins.get("")).isSameAs(plugins.get("default"));
+            assertThat(((LibvirtInstancePlugin) plugins.get("other")).connection().uri())
+                    .as("a URI holding '=' is kept whole").isEqualTo("test:///default?x=1");
+        } finally {
+            for (InstancePlugin p : plugins.values()) {
+                ((LibvirtInstancePlugin) p).close(); // "" and "default" are one plugin: closed twice, harmlessly
+            }
+        }
+        LibvirtMain noDefault = parse();
+        noDefault.env = Map.of(LibvirtMain.ENV_URIS, "kvm1=test:///default");
+        noDefault.readEnvironment();
+        assertThat(noDefault.connections).isEqualTo(Map.of("kvm1", "test:///default"));
+    }
+
+    @Test
+    void infrakitLibvirtNamespaceTagsIsTheNamespace() throws Exception {
+        LibvirtMain main = parse("--uri", "test:///default");
+        main.env = Map.of(LibvirtMain.ENV_NAMESPACE, "team=a, env=ci");
+        main.readEnvironment();
+        assertThat(main.namespace).isEqualTo(Map.of("team", "a", "env", "ci"));
+        LibvirtMain same = parse("--uri", "test:///default", "--namespace", "team=a,env=ci");
+        same.env = Map.of(LibvirtMain.ENV_NAMESPACE, "team=a,env=ci");
+        same.readEnvironment();
+        assertThat(same.namespace).isEqualTo(Map.of("team", "a", "env", "ci"));
+    }
+
+    @Test
+    void conflictingOrMalformedInfrakitVariablesExitTwoSayingWhyBeforeAnythingIsTouched(@TempDir Path dir) {
+        Path plugins = dir.resolve("plugins");
+        Map<Map<String, String>, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(Map.of(LibvirtMain.ENV_URIS, "default=test:///default"), "error: --uri and INFRAKIT_LIBVIRT_URIS "
+                + "both name libvirt connections: give only --uri (INFRAKIT_LIBVIRT_URIS is deprecated)");
+        cases.put(Map.of(LibvirtMain.ENV_NAMESPACE, "team=b"), "error: --namespace {team=a} and "
+                + "INFRAKIT_LIBVIRT_NAMESPACE_TAGS {team=b} differ: give only --namespace");
+        cases.put(Map.of(LibvirtMain.ENV_NAMESPACE, "team"), "error: INFRAKIT_LIBVIRT_NAMESPACE_TAGS: entry team is "
+                + "not key=value");
+        for (var c : cases.entrySet()) {
+            CommandRun run = runWith(c.getKey(), "--uri", "test:///default", "--namespace", "team=a",
+                    "--plugins-dir", plugins.toString());
+            assertThat(run.exit()).as("%s", c.getKey()).isEqualTo(2);
+            assertThat(run.err()).as("%s", c.getKey()).contains(c.getValue());
+        }
+        for (String bad : List.of("default", "=test:///default", "a=x,a=y", "a/b=test:///default")) {
+            CommandRun run = runWith(Map.of(LibvirtMain.ENV_URIS, bad), "--plugins-dir", plugins.toString());
+            assertThat(run.exit()).as(bad).isEqualTo(2);
+            assertThat(run.err()).as(bad).contains("error: INFRAKIT_LIBVIRT_URIS: ");
+        }
+        assertThat(plugins).as("nothing was made").doesNotExist();
     }
 }

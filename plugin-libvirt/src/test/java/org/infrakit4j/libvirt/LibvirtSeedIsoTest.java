@@ -35,6 +35,15 @@ class LibvirtSeedIsoTest {
         assertThat(read(LibvirtSeedIso.of("web-2", "", Instant.now())).get("USER-DATA.;1")).isEmpty();
     }
 
+    @Test
+    void forTheGoPluginsShapeAlsoHoldsTheInitAsConfig() {
+        byte[] image = LibvirtSeedIso.of("web-1", "test1\ntest2", Instant.now(), true);
+        Map<String, String> files = read(image);
+        assertThat(files).containsOnlyKeys("CONFIG.;1", "META-DATA.;1", "USER-DATA.;1");
+        assertThat(files.get("CONFIG.;1")).isEqualTo("test1\ntest2");
+        assertThat(files.get("USER-DATA.;1")).isEqualTo("test1\ntest2");
+    }
+
     /** A minimal reader of the root directory, independent of the writer's helpers. */
     static Map<String, String> read(byte[] iso) {
         assertThat(new String(iso, 16 * 2048 + 1, 5, StandardCharsets.US_ASCII)).isEqualTo("CD001");
