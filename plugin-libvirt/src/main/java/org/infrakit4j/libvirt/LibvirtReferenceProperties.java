@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.w3c.dom.Document;
