@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Build step (not shipped): writes bin/<name> for every jar in lib/ that declares a launcher in
+# META-INF/infrakit4j/launcher.properties (name=, main=, summary=). A provider module declares its own launcher,
+# so the distribution keeps no list of plugins.
+set -euo pipefail
+dist=$1
+count=0
+for jar in "$dist"/lib/*.jar; do
+  props=$(unzip -p "$jar" META-INF/infrakit4j/launcher.properties 2>/dev/null) || continue
+  name=$(printf '%s\n' "$props" | sed -n 's/^name=//p')
+  main=$(printf '%s\n' "$props" | sed -n 's/^main=//p')
+  summary=$(printf '%s\n' "$props" | sed -n 's/^summary=//p')
+  # The values become a file name and a shell line: only plain names get through.
+  if ! [[ $name =~ ^[a-z0-9][a-z0-9-]*$ && $main =~ ^[A-Za-z_][A-Za-z0-9_.]*$ && $summary != *$'\n'* ]]; then
+    echo "launchers: $(basename "$jar") declares an unusable launcher (name '$name', main '$main')" >&2
+    exit 1
+  fi
+  if [ -e "$dist/bin/$name" ]; then
+    echo "launchers: two modules declare the launcher $name" >&2
+    exit 1
+  fi
+  cat >"$dist/bin/$name" <<LAUNCHER
+#!/bin/sh
+# $summary Flags: --help.
+exec "\$(dirname "\$0")/infrakit4j-java" $main "\$@"
+LAUNCHER
+  chmod 0755 "$dist/bin/$name"
+  echo "launcher bin/$name: $main (from $(basename "$jar"))"
+  count=$((count + 1))
+done
+if [ "$count" -eq 0 ]; then
+  echo "launchers: no jar in $dist/lib declares a launcher" >&2
+  exit 1
+fi
