@@ -145,4 +145,19 @@ class DockerReferencePropertiesTest {
                         + "{\"A\": \"1\"}}"))));
         refused("{\"Image\": \"busybox\", \"Env\": [\"A=1\"]}", "Properties.Env: must be an object, got an array");
     }
+
+    @Test
+    void theSpecsDindExampleMapsOntoPrivilegedRestartPolicyAndNetwork() {
+        DockerRequest r = request("""
+                {"Tags": {"role": "worker"},
+                 "Config": {"Image": "docker:17.06-dind", "Env": ["DOCKER_TLS_CERTDIR="],
+                   "Cmd": ["dockerd", "--host=unix:///var/run/docker.sock"]},
+                 "HostConfig": {"Privileged": true, "RestartPolicy": {"Name": "no"}},
+                 "NetworkAttachments": [{"Name": "infrakit-net", "Driver": "bridge"}]}""");
+        assertThat(r.properties().privileged()).isTrue();
+        assertThat(r.properties().restartPolicy()).isEqualTo(new DockerProperties.RestartPolicy("no", null));
+        assertThat(r.properties().env()).isEqualTo(Map.of("DOCKER_TLS_CERTDIR", ""));
+        assertThat(r.networkAttachments()).containsExactly(
+                new DockerRequest.NetworkAttachment("infrakit-net", "bridge"));
+    }
 }
