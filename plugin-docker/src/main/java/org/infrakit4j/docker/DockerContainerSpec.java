@@ -39,7 +39,8 @@ import org.infrakit4j.spi.Spec;
  * connected before start.
  */
 record DockerContainerSpec(DockerProperties properties, Optional<String> name, Map<String, String> labels,
-                           List<Mount> mounts, String networkMode, List<String> networksToConnect, String init) {
+                           List<Mount> mounts, String networkMode, List<String> networksToConnect, String init,
+                           boolean autoRemove) {
     /** Docker's container-name rule. */
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
     private static final Pattern VOLUME_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
@@ -53,6 +54,12 @@ record DockerContainerSpec(DockerProperties properties, Optional<String> name, M
     }
 
     static DockerContainerSpec of(DockerProperties p, Spec spec, Map<String, String> labels) {
+        return of(DockerRequest.of(p), spec, labels);
+    }
+
+    /** As {@link #of(DockerProperties, Spec, Map)}, with what only the reference shape carries (AutoRemove). */
+    static DockerContainerSpec of(DockerRequest request, Spec spec, Map<String, String> labels) {
+        DockerProperties p = request.properties();
         spec.logicalId().ifPresent(id -> {
             if (!NAME.matcher(id).matches()) {
                 throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "LogicalID " + InstanceException.quote(id)
@@ -91,7 +98,8 @@ record DockerContainerSpec(DockerProperties properties, Optional<String> name, M
             throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Properties.NetworkMode: " + mode
                     + " cannot be combined with other networks " + connect);
         }
-        return new DockerContainerSpec(p, spec.logicalId(), labels, mounts, mode, connect, spec.init());
+        return new DockerContainerSpec(p, spec.logicalId(), labels, mounts, mode, connect, spec.init(),
+                request.autoRemove());
     }
 
     private static Mount volumeAttachment(String id, int index) {
@@ -169,6 +177,9 @@ record DockerContainerSpec(DockerProperties properties, Optional<String> name, M
     private HostConfig hostConfig() {
         DockerProperties p = properties;
         HostConfig host = HostConfig.newHostConfig().withInit(p.init()).withPrivileged(p.privileged());
+        if (autoRemove) {
+            host.withAutoRemove(true);
+        }
         if (networkMode != null) {
             host.withNetworkMode(networkMode);
         }

@@ -79,7 +79,7 @@ final class DockerEngine implements AutoCloseable {
         CONTAINER_CREATE("ContainerCreate"), CONTAINER_INSPECT("ContainerInspect"),
         CONTAINER_START("ContainerStart"), CONTAINER_STOP("ContainerStop"), CONTAINER_DELETE("ContainerDelete"),
         CONTAINER_LIST("ContainerList"), CONTAINER_LOGS("ContainerLogs"), PUT_CONTAINER_ARCHIVE("PutContainerArchive"),
-        NETWORK_CONNECT("NetworkConnect"), IMAGE_INSPECT("ImageInspect"), IMAGE_CREATE("ImageCreate"),
+        NETWORK_CONNECT("NetworkConnect"), NETWORK_INSPECT("NetworkInspect"), IMAGE_INSPECT("ImageInspect"), IMAGE_CREATE("ImageCreate"),
         SYSTEM_PING("SystemPing");
 
         private final String apiName;

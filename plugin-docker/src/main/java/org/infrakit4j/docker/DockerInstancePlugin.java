@@ -79,9 +79,12 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private final DockerDeadContainers dead;
     private final ReapPolicy policy;
     private final Reaper reaper;
+    /** Whether containers InfraKit's reference plugin made are adopted when first seen ({@code --adopt}). */
+    private final boolean adopt;
 
     private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store,
-                                 Duration patience, ReapPolicy policy, BackendMeter meter) {
+                                 Duration patience, ReapPolicy policy, BackendMeter meter, boolean adopt) {
+        this.adopt = adopt;
         this.patience = patience;
         this.background = new DockerBackgroundWork(engine.host());
         this.pruner = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -127,6 +130,19 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
                                      Path labelStore, BackendMeter meter, Duration patience, ReapPolicy policy)
             throws IOException {
+        return open(engine, namespace, labelStore, meter, patience, policy, false);
+    }
+
+    /**
+     * As {@link #open(DockerEngine.Config, Map, Path, BackendMeter, Duration, ReapPolicy)}.
+     *
+     * @param adopt whether containers InfraKit's reference plugin made (created or running, labelled
+     *     {@value DockerLabels#REFERENCE_GROUP}) become this plugin's when a Describe, Label or Destroy first finds
+     *     them; they stay adopted (the label store remembers) after a restart without the flag
+     */
+    static DockerInstancePlugin open(DockerEngine.Config engine, Map<String, String> namespace,
+                                     Path labelStore, BackendMeter meter, Duration patience, ReapPolicy policy,
+                                     boolean adopt) throws IOException {
         DockerLabels labels = new DockerLabels(namespace);
         DockerLabelStore store = DockerLabelStore.open(labelStore);
         DockerEngine connected = DockerEngine.connect(engine, meter);
@@ -137,7 +153,8 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             LOG.atWarn().addKeyValue("engine", engine.host()).addKeyValue("error", e.getMessage())
                     .log("docker engine not answering yet; calls fail until it is");
         }
-        DockerInstancePlugin plugin = new DockerInstancePlugin(connected, labels, store, patience, policy, meter);
+        DockerInstancePlugin plugin = new DockerInstancePlugin(connected, labels, store, patience, policy, meter,
+                adopt);
         // At once (containers may have been removed while the plugin was down), then now and then.
         plugin.pruner.scheduleWithFixedDelay(plugin::pruneQuietly, 0, PRUNE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -198,14 +215,20 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     @Override
     public void validate(RawJson properties) {
-        DockerJson.decode(properties);
+        DockerJson.request(properties);
     }
 
     @Override
     public InstanceId provision(Spec spec) {
         long start = System.nanoTime();
-        DockerProperties p = DockerJson.decode(spec.properties());
-        DockerContainerSpec c = DockerContainerSpec.of(p, spec, labels.forCreate(p, spec.tags(), spec.logicalId()));
+        DockerRequest request = DockerJson.request(spec.properties());
+        DockerProperties p = request.properties();
+        // The reference shape's Properties Tags are tags too, but the Spec's (the group's) win: the reference let a
+        // user tag override infrakit.group, which hid the container from its own group.
+        Map<String, String> tags = new java.util.HashMap<>(request.tags());
+        tags.putAll(spec.tags());
+        DockerContainerSpec c = DockerContainerSpec.of(request, spec, labels.forCreate(p, tags, spec.logicalId()));
+        checkNetworks(request);
         // The set-up's slot is taken first: once created, a container must get its set-up.
         DockerBackgroundWork.Ticket ticket = background.reserve("setting up a container from " + p.image());
         String id;
@@ -242,6 +265,36 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                 .addKeyValue("started", started).addKeyValue("ms", (System.nanoTime() - start) / 1_000_000)
                 .log("provisioned");
         return new InstanceId(id);
+    }
+
+    /**
+     * The reference shape's NetworkAttachments name networks that must exist, with the driver given. The reference
+     * created a missing one (and never removed it); this plugin does not create networks, so nothing it cannot
+     * clean up is left behind.
+     */
+    private void checkNetworks(DockerRequest request) {
+        List<DockerRequest.NetworkAttachment> wanted = request.networkAttachments();
+        for (int i = 0; i < wanted.size(); i++) {
+            DockerRequest.NetworkAttachment a = wanted.get(i);
+            String at = "NetworkAttachments[" + i + "]";
+            Optional<com.github.dockerjava.api.model.Network> network = engine.call(Operation.NETWORK_INSPECT,
+                    "inspect network " + a.name(), () -> {
+                        try {
+                            return Optional.of(docker.inspectNetworkCmd().withNetworkId(a.name()).exec());
+                        } catch (NotFoundException e) {
+                            return Optional.empty();
+                        }
+                    });
+            if (network.isEmpty()) {
+                throw InstanceException.invalid(at + ".Name", "network " + InstanceException.quote(a.name())
+                        + " does not exist; create it first (this plugin does not create networks, the reference "
+                        + "plugin did)");
+            }
+            if (a.driver() != null && !a.driver().equals(network.get().getDriver())) {
+                throw InstanceException.invalid(at + ".Driver", "network " + InstanceException.quote(a.name())
+                        + " has driver " + network.get().getDriver() + ", not " + a.driver());
+            }
+        }
     }
 
     /** Copies Init in, connects the networks and starts the container; on failure, removes it. */
@@ -411,8 +464,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         labels.checkLabelable(add);
         String id = fullId(instance.value()).orElseThrow(() -> InstanceException.notFound(instance));
         locks.run(id, () -> {
-            Container c = engine.findContainer(id)
-                    .filter(x -> labels.isManaged(x.getLabels()) && labels.inNamespace(x.getLabels()))
+            Container c = engine.findContainer(id).filter(this::ownsOrAdopts)
                     .orElseThrow(() -> InstanceException.notFound(instance));
             try {
                 store.merge(c.getId(), add);
@@ -465,7 +517,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private CompletableFuture<Void> remove(Container found, String reason) {
         String id = found.getId();
         Map<String, String> have = found.getLabels();
-        if (!labels.isManaged(have) || !labels.inNamespace(have)) {
+        if (!ownsOrAdopts(found)) {
             throw new InstanceException(ErrorCode.CONFLICT, "container " + id + (labels.isManaged(have)
                     ? " belongs to another namespace" : " is not managed by this plugin (no label "
                     + DockerLabels.MANAGED + ")") + "; refusing to destroy it");
@@ -511,6 +563,29 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         }
     }
 
+    /** Ours: our marker and namespace, or adopted (now, with --adopt, if the reference plugin made it). */
+    private boolean ownsOrAdopts(Container c) {
+        Map<String, String> have = c.getLabels();
+        if (labels.isManaged(have)) {
+            return labels.inNamespace(have);
+        }
+        if (store.isAdopted(c.getId())) {
+            return true;
+        }
+        if (!adopt || !labels.isReferenceMade(have, c.getState())) {
+            return false;
+        }
+        try {
+            store.merge(c.getId(), Map.of(DockerLabels.ADOPTED, "true"));
+        } catch (IOException e) {
+            throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file() + ": "
+                    + e.getMessage(), e);
+        }
+        LOG.atInfo().addKeyValue("instance", c.getId()).addKeyValue("group", have.get(DockerLabels.REFERENCE_GROUP))
+                .log("adopted a container of InfraKit's reference plugin");
+        return true;
+    }
+
     private void forget(String id) {
         try {
             store.forget(id);
@@ -526,9 +601,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         // Taken before the list: a removal that ends while the engine lists would otherwise leave its container in
         // the list but no longer in `destroying`, and a container Destroy had answered for would be described.
         Set<String> answeredDestroys = Set.copyOf(destroying.keySet());
+        // Adopted containers carry neither the marker nor the namespace, so with any of them the engine filters
+        // on the wanted tags only, and ownership is checked here.
+        boolean widened = adopt || store.anyAdopted();
+        Map<String, String> filter = widened ? DockerLabels.adoptionFilter(tags, store.overlaidKeys())
+                : labels.engineFilter(tags, store.overlaidKeys());
         List<Container> containers = engine.call(Operation.CONTAINER_LIST, "list containers",
-                () -> docker.listContainersCmd().withShowAll(true)
-                        .withLabelFilter(labels.engineFilter(tags, store.overlaidKeys())).exec());
+                () -> docker.listContainersCmd().withShowAll(true).withLabelFilter(filter).exec());
         List<Description> out = new ArrayList<>();
         List<Reaper.DeadInstance> deadSeen = new ArrayList<>();
         Instant now = Instant.now();
@@ -536,16 +615,24 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             if (answeredDestroys.contains(c.getId()) || destroying.containsKey(c.getId())) {
                 continue; // Destroy has answered for it
             }
-            Map<String, String> overlay = overlays.getOrDefault(c.getId(), Map.of());
+            if (widened && !ownsOrAdopts(c)) {
+                continue;
+            }
+            Map<String, String> overlay = store.all().getOrDefault(c.getId(), overlays.getOrDefault(c.getId(),
+                    Map.of()));
             if (!Description.matches(DockerLabels.view(c.getLabels(), overlay), tags)) {
                 continue;
             }
+            boolean adopted = !labels.isManaged(c.getLabels());
             Optional<String> deadIn = dead.deadState(c, now);
             deadIn.ifPresent(state -> deadSeen.add(dead.deadInstance(c, state)));
             if (!policy.describes(deadIn.isPresent())) {
                 continue; // left out, so a group replaces it
             }
-            Description d = Description.of(new InstanceId(c.getId()), DockerLabels.logicalId(c.getLabels()),
+            // An adopted container's LogicalID is its name, as the reference reported it (it named pets by theirs).
+            Description d = adopted ? Description.of(new InstanceId(c.getId()), referenceName(c),
+                    DockerLabels.adoptedTags(c.getLabels(), overlay))
+                    : Description.of(new InstanceId(c.getId()), DockerLabels.logicalId(c.getLabels()),
                     labels.tags(c.getLabels(), overlay));
             if (properties) {
                 Optional<InspectContainerResponse> state = engine.inspectContainer(c.getId());
@@ -558,6 +645,12 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         }
         reaper.noticed(deadSeen);
         return out;
+    }
+
+    private static Optional<String> referenceName(Container c) {
+        String[] names = c.getNames();
+        return names == null || names.length == 0 ? Optional.empty()
+                : Optional.of(names[0].startsWith("/") ? names[0].substring(1) : names[0]);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.infrakit4j.docker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.infrakit4j.runtime.StrictProperties;
@@ -16,5 +18,24 @@ final class DockerJson {
     static DockerProperties decode(RawJson properties) {
         return StrictProperties.decode(properties, DockerProperties.class, null,
                 "an object with at least \"Image\"");
+    }
+
+    /**
+     * Decodes Properties of either shape: InfraKit's reference shape when a top-level member is one of its
+     * ({@link DockerReferenceProperties#MEMBERS}), else ours. Offline, as Validate must be.
+     */
+    static DockerRequest request(RawJson properties) {
+        if (!properties.isNull()) {
+            JsonNode tree;
+            try {
+                tree = MAPPER.readTree(properties.json());
+            } catch (JsonProcessingException e) {
+                tree = null; // our decoder says what is wrong with it
+            }
+            if (DockerReferenceProperties.isReferenceShape(tree)) {
+                return DockerReferenceProperties.decode(properties);
+            }
+        }
+        return DockerRequest.of(decode(properties));
     }
 }

@@ -55,6 +55,16 @@ final class DockerLabelStore {
         return overlays.getOrDefault(id, Map.of());
     }
 
+    /** Whether the container was adopted: made by InfraKit's reference plugin, now this plugin's. */
+    boolean isAdopted(String id) {
+        return get(id).containsKey(DockerLabels.ADOPTED);
+    }
+
+    /** Whether any container is adopted, so Describe must look beyond the containers with the marker label. */
+    boolean anyAdopted() {
+        return overlays.values().stream().anyMatch(m -> m.containsKey(DockerLabels.ADOPTED));
+    }
+
     /** Every key some container has overlaid: the engine cannot filter on those. */
     Set<String> overlaidKeys() {
         Set<String> keys = new HashSet<>();

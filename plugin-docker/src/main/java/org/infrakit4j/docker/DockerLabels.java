@@ -24,6 +24,13 @@ final class DockerLabels {
     static final String TAG_KEYS = PREFIX + "tags";
     static final String LOGICAL_ID = PREFIX + "logical-id";
     static final String STOP_TIMEOUT = PREFIX + "stop-timeout";
+    /**
+     * The marker of an adopted container (one InfraKit's reference plugin made), kept in the {@link DockerLabelStore}
+     * since the engine cannot add a label to an existing container.
+     */
+    static final String ADOPTED = PREFIX + "adopted";
+    /** The group label every container the reference plugin made for a group carries (spec.Tags as labels). */
+    static final String REFERENCE_GROUP = "infrakit.group";
     /** The engine's own stop timeout, for a container created without one. */
     static final int DEFAULT_STOP_TIMEOUT = 10;
 
@@ -79,6 +86,37 @@ final class DockerLabels {
         return filter;
     }
 
+    /**
+     * The label filter of a Describe that may see adopted containers: every wanted tag whose key no Label call has
+     * overlaid, without the marker or the namespace, which the reference's containers never carried.
+     */
+    static Map<String, String> adoptionFilter(Map<String, String> wanted, Set<String> overlaidKeys) {
+        Map<String, String> filter = new HashMap<>();
+        wanted.forEach((k, v) -> {
+            if (!overlaidKeys.contains(k)) {
+                filter.put(k, v);
+            }
+        });
+        return filter;
+    }
+
+    /**
+     * Whether a container not ours looks as the reference plugin's do: labelled with a group, and created or running
+     * (the reference listed only those; an exited one stays where it is, as the reference left it).
+     */
+    boolean isReferenceMade(Map<String, String> labels, String state) {
+        return labels != null && !isManaged(labels) && labels.containsKey(REFERENCE_GROUP)
+                && ("created".equals(state) || "running".equals(state));
+    }
+
+    /** The tags of an adopted container: all its labels (as the reference reported them), the overlay on top. */
+    static Map<String, String> adoptedTags(Map<String, String> labels, Map<String, String> overlay) {
+        Map<String, String> tags = new HashMap<>(labels == null ? Map.of() : labels);
+        tags.putAll(overlay);
+        tags.keySet().removeIf(k -> k.startsWith(PREFIX));
+        return tags;
+    }
+
     boolean isManaged(Map<String, String> labels) {
         return labels != null && "true".equals(labels.get(MANAGED));
     }
@@ -104,7 +142,11 @@ final class DockerLabels {
                 tags.put(key, value);
             }
         }
-        tags.putAll(overlay);
+        overlay.forEach((k, v) -> {
+            if (!k.startsWith(PREFIX)) {
+                tags.put(k, v);
+            }
+        });
         return tags;
     }
 

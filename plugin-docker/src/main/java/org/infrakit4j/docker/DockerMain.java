@@ -26,7 +26,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code infrakit-instance-docker}: serves {@link DockerInstancePlugin} on the socket {@code instance-docker}. */
-@Command(name = "infrakit-instance-docker", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
+@Command(name = "infrakit-instance-docker", versionProvider = BuildInfo.class,
         description = "InfraKit instance plugin running instances as Docker containers.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
@@ -37,6 +37,38 @@ public final class DockerMain implements Callable<Integer> {
 
     @Mixin
     PluginLauncher.Options common;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    /**
+     * Our version flag. InfraKit's Docker plugin took {@code --version API_VERSION} (the Engine API version); that
+     * meaning conflicts with ours, so a value is a usage error that says so rather than something silently else.
+     */
+    @Option(names = {"-V", "--version"}, arity = "0..1", hideParamSyntax = true, fallbackValue = "",
+            description = "Print version information and exit.")
+    String version;
+
+    @Option(names = "--adopt",
+            description = "Take over the containers InfraKit's Go Docker plugin made (labelled infrakit.group, "
+                    + "created or running): Describe, Label and Destroy see them from then on, and the label store "
+                    + "remembers them, so later starts need no flag.")
+    boolean adopt;
+
+    @Option(names = "--url", paramLabel = "URL", hidden = true,
+            description = "Deprecated, InfraKit's Go Docker plugin's flag: use --docker-host.")
+    String url;
+
+    @Option(names = "--namespace-tags", paramLabel = "KEY=VALUE", split = ",", hidden = true,
+            description = "Deprecated, InfraKit's Go Docker plugin's flag: use --namespace.")
+    Map<String, String> namespaceTags = new LinkedHashMap<>();
+
+    @Option(names = "--retries", paramLabel = "N", hidden = true,
+            description = "Deprecated, InfraKit's Go Docker plugin's flag; accepted and has no effect.")
+    Integer retries;
+
+    /** The reference's environment variable for its namespace (k=v,...), read when no namespace flag is given. */
+    static final String ENV_NAMESPACE_TAGS = "INFRAKIT_DOCKER_NAMESPACE_TAGS";
 
     @Mixin
     ReapPolicy.Options reaping;
@@ -78,9 +110,19 @@ public final class DockerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
+        if (version != null) {
+            if (!version.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--version " + version + ": InfraKit's Go Docker "
+                        + "plugin took --version as the Docker API version; here --version prints this plugin's "
+                        + "version and takes no value. The API version is negotiated with the engine: drop the value");
+            }
+            spec.commandLine().printVersionHelp(spec.commandLine().getOut());
+            return PluginLauncher.EXIT_OK;
+        }
         // Checked before anything is touched (plugins directory, socket, engine): a bad value exits 2.
         DockerEngine.Config engine;
         try {
+            referenceAliases(System.getenv());
             engine = checkedEngineConfig(System.getenv());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -98,7 +140,7 @@ public final class DockerMain implements Callable<Integer> {
         Path store = labelStoreOf(socket);
         try {
             return Map.of("", DockerInstancePlugin.open(engine, namespace, store, meter,
-                    DockerInstancePlugin.PATIENCE, policy));
+                    DockerInstancePlugin.PATIENCE, policy, adopt));
         } catch (JsonProcessingException e) {
             throw new PluginLauncher.StartupException("cannot read the label store " + store + ": not the JSON "
                     + "this plugin writes (" + e.getOriginalMessage() + ")", e);
@@ -111,6 +153,54 @@ public final class DockerMain implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new PluginLauncher.StartupException("cannot start the docker plugin: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Folds InfraKit's Go Docker plugin's flags and variable into ours, recording a deprecation line for each used:
+     * {@code --url} is {@code --docker-host}, {@code --namespace-tags} and {@value #ENV_NAMESPACE_TAGS} are
+     * {@code --namespace}, {@code --retries} is accepted and ignored.
+     *
+     * @throws IllegalArgumentException when an old spelling contradicts the new one given too
+     */
+    void referenceAliases(Map<String, String> env) {
+        if (url != null) {
+            if (dockerHost != null && !dockerHost.equals(url)) {
+                throw new IllegalArgumentException("--url " + url + " (InfraKit's spelling of --docker-host) "
+                        + "conflicts with --docker-host " + dockerHost + ": give only --docker-host");
+            }
+            dockerHost = url;
+            common.deprecated("--url is deprecated: use --docker-host " + url);
+        }
+        if (!namespaceTags.isEmpty()) {
+            namespaceTags.forEach((k, v) -> {
+                String had = namespace.putIfAbsent(k, v);
+                if (had != null && !had.equals(v)) {
+                    throw new IllegalArgumentException("--namespace-tags " + k + "=" + v + " conflicts with "
+                            + "--namespace " + k + "=" + had + ": give only --namespace");
+                }
+            });
+            common.deprecated("--namespace-tags is deprecated: use --namespace " + pairs(namespaceTags));
+        } else if (namespace.isEmpty() && !env.getOrDefault(ENV_NAMESPACE_TAGS, "").isEmpty()) {
+            Map<String, String> fromEnv = new LinkedHashMap<>();
+            for (String pair : env.get(ENV_NAMESPACE_TAGS).split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("$" + ENV_NAMESPACE_TAGS + ": " + pair
+                            + " is not KEY=VALUE (the variable holds KEY=VALUE,...)");
+                }
+                fromEnv.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+            namespace.putAll(fromEnv);
+            common.deprecated("$" + ENV_NAMESPACE_TAGS + " is deprecated: use --namespace " + pairs(fromEnv));
+        }
+        if (retries != null) {
+            common.deprecated("--retries " + retries + " is deprecated and has no effect: every engine call is "
+                    + "bounded by --docker-timeout (InfraKit's Go Docker plugin never used it either)");
+        }
+    }
+
+    private static String pairs(Map<String, String> map) {
+        return String.join(",", map.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
     }
 
     /**

@@ -123,4 +123,81 @@ class DockerMainTest {
         assertThat(o.err()).contains("error: cannot read the label store " + plugins.resolve(
                 "instance-docker.labels.json") + ": not the JSON this plugin writes (").doesNotContain("Exception");
     }
+
+    @Test
+    void versionWithAValueIsAUsageErrorThatSaysWhyAndPlainVersionStillPrintsOurs(@TempDir Path dir) {
+        Path plugins = dir.resolve("plugins");
+        CommandRun old = run("--version", "1.25", "--plugins-dir", plugins.toString());
+        assertThat(old.exit()).isEqualTo(PluginLauncher.EXIT_USAGE);
+        assertThat(old.err()).contains("--version 1.25: InfraKit's Go Docker plugin took --version as the Docker API "
+                + "version; here --version prints this plugin's version and takes no value");
+        assertThat(plugins).as("nothing touched").doesNotExist();
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        CommandRun plain;
+        try {
+            plain = run("--version");
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(plain.exit()).isEqualTo(PluginLauncher.EXIT_OK);
+        assertThat(plain.err()).isEmpty();
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isNotBlank();
+        assertThat(parse("-V").version).isEmpty();
+    }
+
+    @Test
+    void theReferenceFlagsAndVariableAreAliases() {
+        DockerMain main = parse("--url", "unix:///run/docker.sock", "--namespace-tags", "cluster=a",
+                "--namespace-tags", "team=x,env=dev", "--retries", "5", "--log", "4");
+        main.referenceAliases(Map.of());
+        assertThat(main.engineConfig(Map.of()).host()).isEqualTo("unix:///run/docker.sock");
+        assertThat(main.namespace).containsExactly(Map.entry("cluster", "a"), Map.entry("team", "x"),
+                Map.entry("env", "dev"));
+
+        DockerMain fromEnv = parse();
+        fromEnv.referenceAliases(Map.of(DockerMain.ENV_NAMESPACE_TAGS, "cluster=b,team=y"));
+        assertThat(fromEnv.namespace).containsExactly(Map.entry("cluster", "b"), Map.entry("team", "y"));
+        DockerMain flagWins = parse("--namespace", "cluster=c");
+        flagWins.referenceAliases(Map.of(DockerMain.ENV_NAMESPACE_TAGS, "cluster=b"));
+        assertThat(flagWins.namespace).containsExactly(Map.entry("cluster", "c"));
+        assertThat(parse("--adopt").adopt).isTrue();
+        assertThat(parse().adopt).isFalse();
+    }
+
+    @Test
+    void everyReferenceSpellingUsedIsLoggedAsDeprecated(@TempDir Path dir) throws Exception {
+        // A label store that is not JSON stops the start-up after logging is set up, so the lines are out by then.
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        Files.writeString(plugins.resolve("instance-docker.labels.json"), "not json");
+        CommandRun o = run("--url", "unix://" + dir.resolve("no.sock"), "--namespace-tags", "cluster=a",
+                "--retries", "5", "--log", "4", "--plugins-dir", plugins.toString());
+        assertThat(o.exit()).isEqualTo(PluginLauncher.EXIT_STARTUP);
+        assertThat(o.err()).contains("--url is deprecated: use --docker-host unix://" + dir.resolve("no.sock"))
+                .contains("--namespace-tags is deprecated: use --namespace cluster=a")
+                .contains("--retries 5 is deprecated and has no effect")
+                .contains("--log 4 is deprecated: use --log-level info");
+    }
+
+    @Test
+    void conflictingReferenceSpellingsExit2SayingWhich(@TempDir Path dir) {
+        Path plugins = dir.resolve("plugins");
+        Map<List<String>, String> cases = Map.of(
+                List.of("--url", "unix:///a.sock", "--docker-host", "unix:///b.sock"), "--url unix:///a.sock "
+                        + "(InfraKit's spelling of --docker-host) conflicts with --docker-host unix:///b.sock: give "
+                        + "only --docker-host",
+                List.of("--namespace-tags", "k=1", "--namespace", "k=2"), "--namespace-tags k=1 conflicts "
+                        + "with --namespace k=2: give only --namespace",
+                List.of("--url", "http://nope"), "--docker-host http://nope: scheme http is not unix or tcp");
+        cases.forEach((args, message) -> {
+            List<String> all = new java.util.ArrayList<>(args);
+            all.addAll(List.of("--plugins-dir", plugins.toString()));
+            CommandRun o = run(all.toArray(String[]::new));
+            assertThat(o.exit()).as("%s", args).isEqualTo(PluginLauncher.EXIT_USAGE);
+            assertThat(o.err()).as("%s", args).contains(message);
+        });
+        assertThat(plugins).as("nothing touched").doesNotExist();
+    }
 }
