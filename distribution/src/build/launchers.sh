@@ -5,6 +5,7 @@
 set -euo pipefail
 dist=$1
 count=0
+declare -A seen
 for jar in "$dist"/lib/*.jar; do
   props=$(unzip -p "$jar" META-INF/infrakit4j/launcher.properties 2>/dev/null) || continue
   name=$(printf '%s\n' "$props" | sed -n 's/^name=//p')
@@ -15,7 +16,8 @@ for jar in "$dist"/lib/*.jar; do
     echo "launchers: $(basename "$jar") declares an unusable launcher (name '$name', main '$main')" >&2
     exit 1
   fi
-  if [ -e "$dist/bin/$name" ]; then
+  # Seen in this run, not on disk: a build without clean finds the last build's launchers there.
+  if [ -n "${seen[$name]:-}" ]; then
     echo "launchers: two modules declare the launcher $name" >&2
     exit 1
   fi
@@ -25,6 +27,7 @@ for jar in "$dist"/lib/*.jar; do
 exec "\$(dirname "\$0")/infrakit4j-java" $main "\$@"
 LAUNCHER
   chmod 0755 "$dist/bin/$name"
+  seen[$name]=1
   echo "launcher bin/$name: $main (from $(basename "$jar"))"
   count=$((count + 1))
 done

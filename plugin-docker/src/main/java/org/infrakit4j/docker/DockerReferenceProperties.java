@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import org.infrakit4j.rpc.StrictProperties;
+import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 

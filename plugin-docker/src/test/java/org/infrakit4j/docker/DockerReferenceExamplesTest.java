@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.infrakit4j.rpc.ReapPolicy;
+import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
