@@ -1,5 +1,10 @@
 package org.infrakit4j.docker;
 
+import static org.infrakit4j.runtime.JsonPaths.at;
+import static org.infrakit4j.runtime.JsonPaths.expected;
+import static org.infrakit4j.runtime.JsonPaths.join;
+import static org.infrakit4j.runtime.JsonPaths.kind;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.BeanDescription;
@@ -368,74 +373,8 @@ final class DockerReferenceProperties {
         return b.toString();
     }
 
-    private static JsonNode at(JsonNode node, List<JsonMappingException.Reference> refs) {
-        for (JsonMappingException.Reference r : refs) {
-            if (node == null) {
-                return null;
-            }
-            if (r.getFieldName() != null) {
-                JsonNode next = null;
-                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    if (e.getKey().equalsIgnoreCase(r.getFieldName())) {
-                        next = e.getValue();
-                    }
-                }
-                node = next;
-            } else if (r.getIndex() >= 0) {
-                node = node.get(r.getIndex());
-            }
-        }
-        return node;
-    }
-
-    private static String expected(Class<?> type) {
-        if (type == null) {
-            return "of another JSON type";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-            return "an integer";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "a boolean";
-        }
-        if (type.isArray() || List.class.isAssignableFrom(type)) {
-            return "an array";
-        }
-        return type.isEnum() ? "a string" : "an object";
-    }
-
-    private static String kind(JsonNode node) {
-        if (node == null || node.isMissingNode()) {
-            return "nothing";
-        }
-        if (node.isNull()) {
-            return "null";
-        }
-        if (node.isObject()) {
-            return "an object";
-        }
-        if (node.isArray()) {
-            return "an array";
-        }
-        if (node.isTextual()) {
-            return "a string";
-        }
-        if (node.isBoolean()) {
-            return "a boolean";
-        }
-        return node.isNumber() ? "a number" : "something else";
-    }
-
     private static Optional<String> canonical(List<String> known, String name) {
         return known.stream().filter(k -> k.equalsIgnoreCase(name)).findFirst();
-    }
-
-    private static String join(String path, String field) {
-        return path.isEmpty() ? field : path + "." + field;
     }
 
     private static ObjectNode object(JsonNode node, String path) {

@@ -1,5 +1,8 @@
 package org.infrakit4j.libvirt;
 
+import static org.infrakit4j.runtime.JsonPaths.join;
+import static org.infrakit4j.runtime.JsonPaths.kind;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -328,26 +331,6 @@ final class LibvirtReferenceDomain {
             }
             default -> throw new StrictProperties.Problem(at, "must be an object, got " + kind(v));
         }
-    }
-
-    static String join(String path, String field) {
-        return path.isEmpty() ? field : path + "." + field;
-    }
-
-    static String kind(JsonNode node) {
-        if (node.isObject()) {
-            return "an object";
-        }
-        if (node.isArray()) {
-            return "an array";
-        }
-        if (node.isTextual()) {
-            return "a string";
-        }
-        if (node.isBoolean()) {
-            return "a boolean";
-        }
-        return node.isNumber() ? "a number" : "null";
     }
 
     /** The member of {@code json} named {@code name} case-insensitively, or null. */

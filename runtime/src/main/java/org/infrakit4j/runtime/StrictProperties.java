@@ -1,5 +1,10 @@
 package org.infrakit4j.runtime;
 
+import static org.infrakit4j.runtime.JsonPaths.at;
+import static org.infrakit4j.runtime.JsonPaths.expected;
+import static org.infrakit4j.runtime.JsonPaths.join;
+import static org.infrakit4j.runtime.JsonPaths.kind;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -17,13 +22,11 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 
@@ -129,7 +132,7 @@ public final class StrictProperties {
         } catch (InvalidFormatException e) {
             String at = path(type, e.getPath());
             if (e.getTargetType() != null && e.getTargetType().isEnum()) {
-                throw InstanceException.invalid(at, "must be one of " + enumNames(e.getTargetType()) + ", got "
+                throw InstanceException.invalid(at, "must be one of " + JsonPaths.enumNames(e.getTargetType()) + ", got "
                         + InstanceException.quote(String.valueOf(e.getValue())));
             }
             throw InstanceException.invalid(at, "must be " + expected(e.getTargetType()) + ", got "
@@ -263,98 +266,7 @@ public final class StrictProperties {
         return b.toString();
     }
 
-    private static JsonNode at(JsonNode tree, List<JsonMappingException.Reference> refs) {
-        JsonNode node = tree;
-        for (JsonMappingException.Reference r : refs) {
-            if (node == null) {
-                return null;
-            }
-            if (r.getFieldName() != null) {
-                JsonNode next = null;
-                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    if (e.getKey().equalsIgnoreCase(r.getFieldName())) {
-                        next = e.getValue();
-                    }
-                }
-                node = next;
-            } else if (r.getIndex() >= 0) {
-                node = node.get(r.getIndex());
-            }
-        }
-        return node;
-    }
-
     private static Class<?> targetOf(JsonMappingException e) {
         return e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
-    }
-
-    private static String join(String path, String field) {
-        if (field.isEmpty()) {
-            return path;
-        }
-        if (path.isEmpty()) {
-            return field;
-        }
-        return field.startsWith("[") ? path + field : path + "." + field;
-    }
-
-    static String expected(Class<?> type) {
-        if (type == null) {
-            return "of another JSON type";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-            return "an integer";
-        }
-        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
-            return "a number";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "a boolean";
-        }
-        if (List.class.isAssignableFrom(type) || type.isArray()) {
-            return "an array";
-        }
-        if (type.isEnum()) {
-            return "one of " + enumNames(type);
-        }
-        return "an object";
-    }
-
-    /** An enum's values as JSON spells them (its @JsonProperty names where given). */
-    private static String enumNames(Class<?> type) {
-        return Arrays.stream(type.getEnumConstants()).map(c -> {
-            try {
-                JsonProperty p = type.getField(((Enum<?>) c).name()).getAnnotation(JsonProperty.class);
-                return p != null ? p.value() : c.toString();
-            } catch (NoSuchFieldException e) {
-                return c.toString();
-            }
-        }).collect(Collectors.joining(", "));
-    }
-
-    static String kind(JsonNode node) {
-        if (node == null || node.isMissingNode()) {
-            return "nothing";
-        }
-        if (node.isNull()) {
-            return "null";
-        }
-        if (node.isObject()) {
-            return "an object";
-        }
-        if (node.isArray()) {
-            return "an array";
-        }
-        if (node.isTextual()) {
-            return "a string";
-        }
-        if (node.isBoolean()) {
-            return "a boolean";
-        }
-        return node.isNumber() ? "a number" : "something else";
     }
 }
