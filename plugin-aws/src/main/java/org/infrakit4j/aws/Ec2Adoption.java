@@ -1,0 +1,97 @@
+package org.infrakit4j.aws;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/**
+ * {@code --adopt}: takes over the instances InfraKit's Go plugin made. That plugin knew its own instances only by
+ * tags: a Describe filtered on the requested tags and its namespace, states pending and running
+ * (reference-providers.md §1.6); it wrote no marker. So an instance is a reference one when it is alive, has no
+ * marker of ours, and carries the namespace and the requested tags (or, met by id in Label or Destroy, the namespace
+ * and InfraKit's {@code infrakit.group} tag). Adopting it writes our marker (and our LogicalID tag from InfraKit's
+ * {@code infrakit.logical_id}, when it has one) with CreateTags at once: EC2 can tag a running instance without
+ * touching it, so a later start needs no flag.
+ */
+final class Ec2Adoption {
+    private static final Logger LOG = LoggerFactory.getLogger(Ec2Adoption.class);
+    /** The group tag InfraKit's group plugin puts on every member (reference-providers.md §0). */
+    static final String GROUP_TAG = "infrakit.group";
+    /** InfraKit's own LogicalID tag (HEAD's group plugin); becomes ours on adoption. */
+    static final String INFRAKIT_LOGICAL_ID = "infrakit.logical_id";
+    private static final List<String> REFERENCE_STATES = List.of("pending", "running");
+
+    private final Ec2Client ec2;
+    private final Ec2Config config;
+    private final Ec2InstanceLookup lookup;
+
+    Ec2Adoption(Ec2Client ec2, Ec2Config config, Ec2InstanceLookup lookup) {
+        this.ec2 = ec2;
+        this.config = config;
+        this.lookup = lookup;
+    }
+
+    /**
+     * The reference instances carrying {@code tags} and the namespace, adopted. None when tags and namespace are both
+     * empty: that would be every instance of the account.
+     */
+    List<Instance> adopt(Map<String, String> tags, Ec2Deadline deadline) {
+        Map<String, String> all = new TreeMap<>(config.namespace());
+        for (Map.Entry<String, String> e : tags.entrySet()) {
+            String ns = all.putIfAbsent(e.getKey(), e.getValue());
+            if (ns != null && !ns.equals(e.getValue())) {
+                return List.of();
+            }
+        }
+        if (all.isEmpty() || all.keySet().stream().anyMatch(k -> k.startsWith(Ec2Tags.RESERVED_PREFIX))) {
+            return List.of();
+        }
+        List<Filter> filters = new ArrayList<>();
+        all.forEach((k, v) -> filters.add(Filter.builder().name("tag:" + k).values(v).build()));
+        filters.add(Filter.builder().name("instance-state-name").values(REFERENCE_STATES).build());
+        List<Instance> out = new ArrayList<>();
+        for (Instance i : lookup.pages(filters, deadline, Integer.MAX_VALUE)) {
+            if (Ec2Tags.value(i.tags(), Ec2Tags.MARKER_KEY).isEmpty()) {
+                out.add(mark(i, deadline));
+            }
+        }
+        return out;
+    }
+
+    /** The instance met by id in Label or Destroy, adopted, if it is a reference one. */
+    Optional<Instance> adoptById(Instance instance, Ec2Deadline deadline) {
+        Map<String, String> has = new HashMap<>();
+        instance.tags().forEach(t -> has.put(t.key(), t.value()));
+        boolean reference = !has.containsKey(Ec2Tags.MARKER_KEY) && has.containsKey(GROUP_TAG)
+                && REFERENCE_STATES.contains(Ec2TagFilters.state(instance))
+                && config.namespace().entrySet().stream().allMatch(e -> e.getValue().equals(has.get(e.getKey())));
+        return reference ? Optional.of(mark(instance, deadline)) : Optional.empty();
+    }
+
+    /** Writes our marker on it; the instance as it is now tagged. */
+    private Instance mark(Instance instance, Ec2Deadline deadline) {
+        Map<String, String> ours = new TreeMap<>();
+        ours.put(Ec2Tags.MARKER_KEY, Ec2Tags.MARKER_VALUE);
+        Ec2Tags.value(instance.tags(), INFRAKIT_LOGICAL_ID).ifPresent(l -> ours.put(Ec2Tags.LOGICAL_ID_KEY, l));
+        try {
+            ec2.createTags(r -> r.resources(instance.instanceId()).tags(Ec2Tags.toSdk(ours))
+                    .overrideConfiguration(deadline.sdk("CreateTags")));
+        } catch (SdkException e) {
+            throw lookup.failure("CreateTags", e);
+        }
+        LOG.atInfo().addKeyValue("instance", instance.instanceId()).log("adopted an instance of InfraKit's Go plugin");
+        List<Tag> tags = new ArrayList<>(instance.tags());
+        tags.addAll(Ec2Tags.toSdk(ours));
+        return instance.toBuilder().tags(tags).build();
+    }
+}
