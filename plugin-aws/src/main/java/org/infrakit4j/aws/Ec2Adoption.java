@@ -21,13 +21,13 @@ import software.amazon.awssdk.services.ec2.model.Tag;
  * marker of ours, and carries the namespace and the requested tags (or, met by id in Label or Destroy, the namespace
  * and InfraKit's {@code infrakit.group} tag). Adopting it writes our marker (and our LogicalID tag from InfraKit's
  * {@code infrakit.logical_id}, when it has one) with CreateTags at once: EC2 can tag a running instance without
- * touching it, so a later start needs no flag.
+ * touching it, so a later start needs no flag. Its LogicalID stays what the Go plugin reported: the private IP.
  */
 final class Ec2Adoption {
     private static final Logger LOG = LoggerFactory.getLogger(Ec2Adoption.class);
     /** The group tag InfraKit's group plugin puts on every member (reference-providers.md §0). */
     static final String GROUP_TAG = "infrakit.group";
-    /** InfraKit's own LogicalID tag (HEAD's group plugin); becomes ours on adoption. */
+    /** InfraKit's own LogicalID tag (HEAD's group plugin); becomes ours on adoption, before the private IP. */
     static final String INFRAKIT_LOGICAL_ID = "infrakit.logical_id";
     private static final List<String> REFERENCE_STATES = List.of("pending", "running");
 
@@ -82,7 +82,10 @@ final class Ec2Adoption {
     private Instance mark(Instance instance, Ec2Deadline deadline) {
         Map<String, String> ours = new TreeMap<>();
         ours.put(Ec2Tags.MARKER_KEY, Ec2Tags.MARKER_VALUE);
-        Ec2Tags.value(instance.tags(), INFRAKIT_LOGICAL_ID).ifPresent(l -> ours.put(Ec2Tags.LOGICAL_ID_KEY, l));
+        // The Go plugin's Describe reported every instance's private IP as its LogicalID (§1.6), so a quorum group
+        // knows its members by it: it stays their LogicalID, unless InfraKit's own logical-id tag says otherwise.
+        Ec2Tags.value(instance.tags(), INFRAKIT_LOGICAL_ID).or(() -> Optional.ofNullable(instance.privateIpAddress()))
+                .ifPresent(l -> ours.put(Ec2Tags.LOGICAL_ID_KEY, l));
         try {
             ec2.createTags(r -> r.resources(instance.instanceId()).tags(Ec2Tags.toSdk(ours))
                     .overrideConfiguration(deadline.sdk("CreateTags")));

@@ -117,6 +117,9 @@ class Ec2AdoptTest {
         assertThat(kept.described()).extracting(d -> d.id().value()).containsExactlyInAnyOrderElementsOf(reference);
         assertThat(kept.described()).allSatisfy(d -> assertThat(d.tags()).containsEntry("Name", "swarm-worker")
                 .containsEntry("cluster", "takeover").doesNotContainKey(Ec2Tags.MARKER_KEY));
+        assertThat(kept.described()).as("LogicalID: the private IP, as the Go plugin reported it").allSatisfy(d ->
+                assertThat(d.logicalId()).contains(admin.describeInstances(r -> r.instanceIds(d.id().value()))
+                        .reservations().get(0).instances().get(0).privateIpAddress()));
         reference.forEach(id -> assertThat(tagsOf(id)).as("marked on adoption")
                 .containsEntry(Ec2Tags.MARKER_KEY, Ec2Tags.MARKER_VALUE));
         assertThat(tagsOf(foreign)).doesNotContainKey(Ec2Tags.MARKER_KEY);
