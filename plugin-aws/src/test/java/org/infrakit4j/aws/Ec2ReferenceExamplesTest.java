@@ -364,6 +364,37 @@ class Ec2ReferenceExamplesTest {
     }
 
     @Test
+    void everyRunInstancesMemberReachesTheLaunchAndUserDataIsEncodedOnce() {
+        Ec2Launch props = Ec2PropertiesCodec.decodeLaunch(new RawJson("{\"RunInstancesInput\":{\"ImageId\":"
+                + "\"ami-12345678\",\"KernelId\":\"aki-1\",\"RamdiskId\":\"ari-1\",\"DisableApiTermination\":true,"
+                + "\"InstanceInitiatedShutdownBehavior\":\"terminate\",\"SecurityGroups\":[\"default\"],"
+                + "\"Placement\":{\"Affinity\":\"host\",\"Tenancy\":\"host\"},\"UserData\":\"#!/bin/sh\\necho hi\","
+                + "\"NetworkInterfaces\":[{\"DeviceIndex\":0,\"AssociatePublicIpAddress\":true,\"SubnetId\":"
+                + "\"subnet-1\"}],\"TagSpecifications\":[{\"ResourceType\":\"instance\",\"Tags\":[{\"Key\":\"a\","
+                + "\"Value\":\"1\"}]}]},\"Tags\":{\"a\":\"2\"}}"), false);
+        var r = Ec2LaunchRequest.build(props, Spec.of(RawJson.NULL, Map.of()).withLogicalId("10.0.0.9"), Map.of(),
+                java.util.Optional.empty(), Ec2ClientToken.random());
+        assertThat(r.kernelId()).isEqualTo("aki-1");
+        assertThat(r.ramdiskId()).isEqualTo("ari-1");
+        assertThat(r.disableApiTermination()).isTrue();
+        assertThat(r.instanceInitiatedShutdownBehaviorAsString()).isEqualTo("terminate");
+        assertThat(r.securityGroups()).containsExactly("default");
+        assertThat(r.placement().affinity()).isEqualTo("host");
+        assertThat(r.networkInterfaces().get(0).associatePublicIpAddress()).isTrue();
+        assertThat(r.networkInterfaces().get(0).privateIpAddress()).as("the LogicalID").isEqualTo("10.0.0.9");
+        assertThat(r.privateIpAddress()).isNull();
+        assertThat(r.minCount()).isEqualTo(1);
+        assertThat(r.maxCount()).isEqualTo(1);
+        assertThat(props.tags()).as("Tags win over instance TagSpecifications").isEqualTo(Map.of("a", "2"));
+        assertThat(new String(Base64.getDecoder().decode(r.userData()), StandardCharsets.UTF_8))
+                .isEqualTo("#!/bin/sh\necho hi");
+        var withInit = Ec2LaunchRequest.build(props, Spec.of(RawJson.NULL, Map.of()).withInit("init"), Map.of(),
+                java.util.Optional.empty(), Ec2ClientToken.random());
+        assertThat(new String(Base64.getDecoder().decode(withInit.userData()), StandardCharsets.UTF_8))
+                .as("Init replaces UserData, as in the Go plugin").isEqualTo("init");
+    }
+
+    @Test
     void handshakeListsTheReferenceSubTypesAndThePlainNameStillServes() throws Exception {
         try (InstancePluginClient plain = client("")) {
             assertThat(plain.types().json()).contains("\"ec2-instance\"", "\"ec2-spot-instance\"");
