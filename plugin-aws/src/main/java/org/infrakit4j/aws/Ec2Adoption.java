@@ -12,6 +12,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceRequest;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
@@ -62,10 +63,90 @@ final class Ec2Adoption {
         List<Instance> out = new ArrayList<>();
         for (Instance i : lookup.pages(filters, deadline, Integer.MAX_VALUE)) {
             if (Ec2Tags.value(i.tags(), Ec2Tags.MARKER_KEY).isEmpty()) {
-                out.add(mark(i, deadline));
+                out.add(mark(i, List.of(), deadline));
             }
         }
+        out.addAll(adoptSpot(all, deadline));
         return out;
+    }
+
+    /**
+     * The Go {@code ec2-spot-instance} plugin tagged only its spot requests (§1.8): a request carrying the tags, open
+     * or active, stands for its instance. The instance gets the request's tags and our marker and is reported
+     * instead (its id, not the request's, is the InfraKit id from now on; the group only counts). An open request
+     * without an instance is cancelled: fulfilled later, its instance would carry no tag at all, an orphan nobody
+     * sees; the group replaces it.
+     */
+    private List<Instance> adoptSpot(Map<String, String> tags, Ec2Deadline deadline) {
+        List<Filter> filters = new ArrayList<>();
+        tags.forEach((k, v) -> filters.add(Filter.builder().name("tag:" + k).values(v).build()));
+        filters.add(Filter.builder().name("state").values("open", "active").build());
+        List<SpotInstanceRequest> requests;
+        try {
+            // One page: the Go plugin did not paginate either, and a group's requests fit (MaxResults 1000).
+            requests = ec2.describeSpotInstanceRequests(r -> r.filters(filters).maxResults(1000)
+                    .overrideConfiguration(deadline.sdk("DescribeSpotInstanceRequests"))).spotInstanceRequests();
+        } catch (SdkException e) {
+            throw lookup.failure("DescribeSpotInstanceRequests", e);
+        }
+        List<Instance> out = new ArrayList<>();
+        for (SpotInstanceRequest request : requests) {
+            if (request.instanceId() == null) {
+                cancel(request.spotInstanceRequestId(), deadline);
+                continue;
+            }
+            lookup.byId(request.instanceId(), deadline)
+                    .filter(i -> REFERENCE_STATES.contains(Ec2TagFilters.state(i)))
+                    .filter(i -> Ec2Tags.value(i.tags(), Ec2Tags.MARKER_KEY).isEmpty())
+                    .ifPresent(i -> out.add(mark(i, request.tags(), deadline)));
+        }
+        return out;
+    }
+
+    /**
+     * Destroy of a Go spot plugin's id ({@code sir-...}) that a group still holds: terminates the request's instance
+     * when that carries the namespace, and cancels the request, as the Go plugin did. Nothing when the request is
+     * unknown or outside the namespace.
+     */
+    void destroySpotRequest(String requestId, Ec2Deadline deadline) {
+        List<SpotInstanceRequest> found;
+        try {
+            found = ec2.describeSpotInstanceRequests(r -> r.spotInstanceRequestIds(requestId)
+                    .overrideConfiguration(deadline.sdk("DescribeSpotInstanceRequests"))).spotInstanceRequests();
+        } catch (SdkException e) {
+            if (Ec2Errors.code(e).startsWith("InvalidSpotInstanceRequestID")) {
+                return;
+            }
+            throw lookup.failure("DescribeSpotInstanceRequests", e);
+        }
+        for (SpotInstanceRequest request : found) {
+            Map<String, String> has = new HashMap<>();
+            request.tags().forEach(t -> has.put(t.key(), t.value()));
+            if (!config.namespace().entrySet().stream().allMatch(e -> e.getValue().equals(has.get(e.getKey())))) {
+                continue;
+            }
+            if (request.instanceId() != null) {
+                try {
+                    ec2.terminateInstances(r -> r.instanceIds(request.instanceId())
+                            .overrideConfiguration(deadline.sdk("TerminateInstances")));
+                } catch (SdkException e) {
+                    if (!Ec2Errors.instanceNotFound(e)) {
+                        throw lookup.failure("TerminateInstances", e);
+                    }
+                }
+            }
+            cancel(requestId, deadline);
+        }
+    }
+
+    private void cancel(String requestId, Ec2Deadline deadline) {
+        try {
+            ec2.cancelSpotInstanceRequests(r -> r.spotInstanceRequestIds(requestId)
+                    .overrideConfiguration(deadline.sdk("CancelSpotInstanceRequests")));
+        } catch (SdkException e) {
+            throw lookup.failure("CancelSpotInstanceRequests", e);
+        }
+        LOG.atInfo().addKeyValue("request", requestId).log("cancelled a spot request of InfraKit's Go plugin");
     }
 
     /** The instance met by id in Label or Destroy, adopted, if it is a reference one. */
@@ -75,16 +156,22 @@ final class Ec2Adoption {
         boolean reference = !has.containsKey(Ec2Tags.MARKER_KEY) && has.containsKey(GROUP_TAG)
                 && REFERENCE_STATES.contains(Ec2TagFilters.state(instance))
                 && config.namespace().entrySet().stream().allMatch(e -> e.getValue().equals(has.get(e.getKey())));
-        return reference ? Optional.of(mark(instance, deadline)) : Optional.empty();
+        return reference ? Optional.of(mark(instance, List.of(), deadline)) : Optional.empty();
     }
 
-    /** Writes our marker on it; the instance as it is now tagged. */
-    private Instance mark(Instance instance, Ec2Deadline deadline) {
+    /**
+     * Writes our marker on it, with {@code copied} tags (a spot request's; {@code aws:} keys cannot be written);
+     * the instance as it is now tagged.
+     */
+    private Instance mark(Instance instance, List<Tag> copied, Ec2Deadline deadline) {
         Map<String, String> ours = new TreeMap<>();
+        copied.stream().filter(t -> !t.key().toLowerCase(java.util.Locale.ROOT).startsWith("aws:"))
+                .forEach(t -> ours.put(t.key(), t.value()));
         ours.put(Ec2Tags.MARKER_KEY, Ec2Tags.MARKER_VALUE);
         // The Go plugin's Describe reported every instance's private IP as its LogicalID (§1.6), so a quorum group
         // knows its members by it: it stays their LogicalID, unless InfraKit's own logical-id tag says otherwise.
-        Ec2Tags.value(instance.tags(), INFRAKIT_LOGICAL_ID).or(() -> Optional.ofNullable(instance.privateIpAddress()))
+        Ec2Tags.value(instance.tags(), INFRAKIT_LOGICAL_ID).or(() -> Optional.ofNullable(ours.get(INFRAKIT_LOGICAL_ID)))
+                .or(() -> Optional.ofNullable(instance.privateIpAddress()))
                 .ifPresent(l -> ours.put(Ec2Tags.LOGICAL_ID_KEY, l));
         try {
             ec2.createTags(r -> r.resources(instance.instanceId()).tags(Ec2Tags.toSdk(ours))
@@ -93,8 +180,9 @@ final class Ec2Adoption {
             throw lookup.failure("CreateTags", e);
         }
         LOG.atInfo().addKeyValue("instance", instance.instanceId()).log("adopted an instance of InfraKit's Go plugin");
-        List<Tag> tags = new ArrayList<>(instance.tags());
-        tags.addAll(Ec2Tags.toSdk(ours));
-        return instance.toBuilder().tags(tags).build();
+        Map<String, String> now = new TreeMap<>();
+        instance.tags().forEach(t -> now.put(t.key(), t.value()));
+        now.putAll(ours);
+        return instance.toBuilder().tags(Ec2Tags.toSdk(now)).build();
     }
 }

@@ -393,6 +393,10 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     @Override
     public void destroy(InstanceId id, DestroyContext context) {
         Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
+        if (config.adopt() && id.value().startsWith("sir-")) {
+            adoption.destroySpotRequest(id.value(), deadline);
+            return;
+        }
         Optional<Instance> instance = managed(id, deadline);
         if (instance.isEmpty()) {
             recent.forget(id.value());

@@ -169,4 +169,47 @@ class Ec2AdoptTest {
         adopting.destroy(new InstanceId(loose), DestroyContext.TERMINATE);
         assertThat(stateOf(loose)).as("not ours: left alone").isEqualTo("running");
     }
+
+    /** A spot request as the Go spot plugin left it (§1.8): RequestSpotInstances, then CreateTags on the request. */
+    private String referenceSpotRequest(Map<String, String> tags) {
+        String request = admin.requestSpotInstances(r -> r.instanceCount(1).spotPrice("0.05").type("one-time")
+                .launchSpecification(l -> l.imageId(ami).instanceType("t2.micro"))).spotInstanceRequests().get(0)
+                .spotInstanceRequestId();
+        admin.createTags(r -> r.resources(request).tags(tags.entrySet().stream()
+                .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()));
+        return request;
+    }
+
+    private String instanceOf(String request) {
+        return admin.describeSpotInstanceRequests(r -> r.spotInstanceRequestIds(request)).spotInstanceRequests().get(0)
+                .instanceId();
+    }
+
+    @Test
+    void theGoSpotPluginsRequestsStandForTheirInstances() throws Exception {
+        Map<String, String> tags = new TreeMap<>(Map.of("infrakit.group", "spot", "Name", "spotty"));
+        tags.putAll(NAMESPACE);
+        String kept = referenceSpotRequest(tags);
+        String held = referenceSpotRequest(tags);
+        String keptInstance = instanceOf(kept);
+        String heldInstance = instanceOf(held);
+        assertThat(keptInstance).as("the emulator fulfils at once").isNotNull();
+        assertThat(serve(false).describeInstances(Map.of("infrakit.group", "spot"), false)).isEmpty();
+
+        InstancePluginClient adopting = serve(true);
+        // A group that still holds the request id destroys it: the request's instance goes, the request is cancelled.
+        adopting.destroy(new InstanceId(held), DestroyContext.TERMINATE);
+        assertThat(stateOf(heldInstance)).isIn("shutting-down", "terminated");
+        // EC2 lists a cancelled request for a while; the emulator forgets it at once.
+        assertThat(admin.describeSpotInstanceRequests(r -> r.spotInstanceRequestIds(held)).spotInstanceRequests())
+                .allSatisfy(r -> assertThat(r.stateAsString()).isEqualTo("cancelled"));
+
+        List<Description> found = adopting.describeInstances(Map.of("infrakit.group", "spot"), false);
+        assertThat(found).extracting(d -> d.id().value()).containsExactly(keptInstance);
+        assertThat(found.get(0).tags()).containsEntry("Name", "spotty").containsEntry("cluster", "takeover");
+        assertThat(tagsOf(keptInstance)).containsEntry(Ec2Tags.MARKER_KEY, Ec2Tags.MARKER_VALUE)
+                .containsEntry("infrakit.group", "spot");
+        assertThat(serve(false).describeInstances(Map.of("infrakit.group", "spot"), false))
+                .as("a later start needs no flag").extracting(d -> d.id().value()).containsExactly(keptInstance);
+    }
 }
