@@ -322,7 +322,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
                               Ec2ClientToken cattleToken, boolean pet, Ec2Deadline deadline) {
         // The attachments' place is taken before anything is launched: when there is none, nothing is made.
         try (Ec2Attachments.Place place = volumeIds.isEmpty() ? null : attachments.reserve()) {
-            Optional<String> zone = attachments.checkBeforeLaunch(volumeIds,
+            Optional<String> zone = attachments.checkBeforeLaunch(volumeIds, props.volumeIds().size(),
                     Optional.ofNullable(props.toRequest().build().placement())
                             .map(software.amazon.awssdk.services.ec2.model.Placement::availabilityZone), deadline);
             Instance instance = runInstance(props, spec, tags, zone, cattleToken, pet, deadline);

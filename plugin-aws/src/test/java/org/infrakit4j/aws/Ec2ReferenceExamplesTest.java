@@ -311,6 +311,18 @@ class Ec2ReferenceExamplesTest {
     }
 
     @Test
+    void aMissingAttachVolumeInputsVolumeIsRefusedBeforeAnythingIsLaunched() {
+        String properties = "{\"RunInstancesInput\":{\"ImageId\":\"" + ami + "\"},\"AttachVolumeInputs\":[{\"Device\":"
+                + "\"/dev/sdh\",\"VolumeId\":\"vol-0123456789abcdef0\"}]}";
+        assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson(properties), groupTags())))
+                .isInstanceOfSatisfying(InstanceException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
+                    assertThat(e.getMessage()).contains("Properties.AttachVolumeInputs[0]");
+                });
+        assertThat(Ec2Emulator.liveInstances(admin, "infrakit.group", GROUP)).as("nothing launched").isEmpty();
+    }
+
+    @Test
     void referenceShapeErrorsNameTheFieldPath() {
         Map<String, String> cases = new LinkedHashMap<>();
         String image = "\"ImageId\":\"ami-12345678\"";
@@ -396,6 +408,15 @@ class Ec2ReferenceExamplesTest {
 
     @Test
     void handshakeListsTheReferenceSubTypesAndThePlainNameStillServes() throws Exception {
+        // Both generations of InfraKit's group plugin: Handshake.Types (2017) and Handshake.Hello (2017-11 on).
+        try (var raw = harness.raw()) {
+            assertThat(raw.post("{\"jsonrpc\":\"2.0\",\"method\":\"Handshake.Types\",\"params\":{},\"id\":1}").text())
+                    .isEqualTo("{\"jsonrpc\":\"2.0\",\"result\":{\"Types\":{\"Instance/0.6.0\":[\"ec2-instance\","
+                            + "\"ec2-spot-instance\",\".\"]}},\"id\":1}\n");
+            assertThat(raw.post("{\"jsonrpc\":\"2.0\",\"method\":\"Handshake.Hello\",\"params\":{},\"id\":2}").text())
+                    .contains("{\"Name\":\"ec2-instance\",\"ProxyFor\":\"\"}",
+                            "{\"Name\":\"ec2-spot-instance\",\"ProxyFor\":\"\"}");
+        }
         try (InstancePluginClient plain = client("")) {
             assertThat(plain.types().json()).contains("\"ec2-instance\"", "\"ec2-spot-instance\"");
             String ours = "{\"ImageId\":\"" + ami + "\",\"InstanceType\":\"t3.micro\"}";
