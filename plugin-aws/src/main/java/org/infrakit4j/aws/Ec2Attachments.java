@@ -105,10 +105,13 @@ final class Ec2Attachments implements AutoCloseable {
     /**
      * Checks the volumes before any instance exists and returns their common availability zone.
      *
+     * @param volumeIds the Properties' {@code AttachVolumeInputs} volumes first, then the spec's Attachments
+     * @param fromProperties how many of {@code volumeIds} come from the Properties (errors name their field)
      * @param zone the zone the Properties pin, if any
      * @param deadline the Provision's
      */
-    Optional<String> checkBeforeLaunch(List<String> volumeIds, Optional<String> zone, Ec2Deadline deadline) {
+    Optional<String> checkBeforeLaunch(List<String> volumeIds, int fromProperties, Optional<String> zone,
+                                       Ec2Deadline deadline) {
         if (volumeIds.isEmpty()) {
             return zone;
         }
@@ -118,7 +121,16 @@ final class Ec2Attachments implements AutoCloseable {
                     .overrideConfiguration(deadline.sdk("DescribeVolumes"))).volumes();
         } catch (SdkException e) {
             if (Ec2Errors.code(e).startsWith("InvalidVolume.")) {
-                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Attachments: " + Ec2Errors.code(e) + ": "
+                // Name the field of the volume EC2 names, when it does.
+                String field = fromProperties > 0 ? "Properties.AttachVolumeInputs or Attachments" : "Attachments";
+                for (int i = 0; i < volumeIds.size(); i++) {
+                    if (String.valueOf(e.getMessage()).contains(volumeIds.get(i))) {
+                        field = i < fromProperties ? "Properties.AttachVolumeInputs[" + i + "]"
+                                : "Attachments[" + (i - fromProperties) + "]";
+                        break;
+                    }
+                }
+                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, field + ": " + Ec2Errors.code(e) + ": "
                         + e.getMessage());
             }
             throw Ec2Errors.translate("DescribeVolumes", e);
@@ -128,7 +140,8 @@ final class Ec2Attachments implements AutoCloseable {
         String common = zone.orElse(null);
         for (int i = 0; i < volumeIds.size(); i++) {
             Volume v = byId.get(volumeIds.get(i));
-            String at = "Attachments[" + i + "]: volume " + volumeIds.get(i);
+            String at = (i < fromProperties ? "Properties.AttachVolumeInputs[" + i + "]"
+                    : "Attachments[" + (i - fromProperties) + "]") + ": volume " + volumeIds.get(i);
             if (v == null) {
                 throw new InstanceException(ErrorCode.INVALID_PROPERTIES, at + " does not exist");
             }

@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param consistencyWindow how long a just-launched instance is trusted when EC2 does not show it yet
  * @param retryBaseDelay first backoff of the SDK's retries (throttling backs off from five times this)
  * @param callTimeout the most one plugin call may take, all its EC2 calls with their retries and backoff included
+ * @param adopt whether instances InfraKit's Go plugin made (no marker, carrying the namespace and a group tag) are
+ *     taken over: marked as ours when Describe, Label or Destroy meets them
  */
 public record Ec2Config(String region, Optional<String> profile, Optional<URI> endpoint, Map<String, String> namespace,
                         int maxRetries, double rate, boolean validateDryRun, int pageSize, Duration attachTimeout,
-                        Duration consistencyWindow, Duration retryBaseDelay, Duration callTimeout) {
+                        Duration consistencyWindow, Duration retryBaseDelay, Duration callTimeout, boolean adopt) {
     public static final int DEFAULT_MAX_RETRIES = 8;
     public static final double DEFAULT_RATE = 10;
     public static final int DEFAULT_PAGE_SIZE = 1000;
@@ -69,17 +71,17 @@ public record Ec2Config(String region, Optional<String> profile, Optional<URI> e
     public static Ec2Config of(String region) {
         return new Ec2Config(region, Optional.empty(), Optional.empty(), Map.of(), DEFAULT_MAX_RETRIES, DEFAULT_RATE,
                 false, DEFAULT_PAGE_SIZE, Duration.ofMinutes(5), Duration.ofMinutes(2), Duration.ofMillis(100),
-                DEFAULT_CALL_TIMEOUT);
+                DEFAULT_CALL_TIMEOUT, false);
     }
 
     public Ec2Config withEndpoint(URI endpoint) {
         return new Ec2Config(region, profile, Optional.of(endpoint), namespace, maxRetries, rate, validateDryRun,
-                pageSize, attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                pageSize, attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withNamespace(Map<String, String> namespace) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withMaxRetries(int maxRetries) {
@@ -88,41 +90,46 @@ public record Ec2Config(String region, Optional<String> profile, Optional<URI> e
 
     public Ec2Config withRetries(int maxRetries, Duration retryBaseDelay) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withRate(double rate) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withValidateDryRun(boolean validateDryRun) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withPageSize(int pageSize) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withProfile(String profile) {
         return new Ec2Config(region, Optional.ofNullable(profile), endpoint, namespace, maxRetries, rate,
-                validateDryRun, pageSize, attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                validateDryRun, pageSize, attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withAttachTimeout(Duration attachTimeout) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withConsistencyWindow(Duration consistencyWindow) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 
     public Ec2Config withCallTimeout(Duration callTimeout) {
         return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
-                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout);
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
+    }
+
+    public Ec2Config withAdopt(boolean adopt) {
+        return new Ec2Config(region, profile, endpoint, namespace, maxRetries, rate, validateDryRun, pageSize,
+                attachTimeout, consistencyWindow, retryBaseDelay, callTimeout, adopt);
     }
 }

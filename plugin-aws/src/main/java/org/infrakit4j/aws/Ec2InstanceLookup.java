@@ -85,7 +85,7 @@ final class Ec2InstanceLookup {
      * Every page up to {@code max} instances, each request given what is left of the call's deadline (hence no SDK
      * paginator).
      */
-    private List<Instance> pages(List<Filter> filters, Ec2Deadline deadline, int max) {
+    List<Instance> pages(List<Filter> filters, Ec2Deadline deadline, int max) {
         List<Instance> out = new ArrayList<>();
         String token = null;
         try {

@@ -67,6 +67,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     private final Ec2Attachments attachments;
     private final Ec2RecentLaunches recent;
     private final Ec2InstanceLookup lookup;
+    private final Ec2Adoption adoption;
     private final Ec2Credentials credentials;
     /**
      * Provisions (and the reaper's Destroys) of one LogicalID are serialized so a retry in this process finds the
@@ -120,6 +121,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         this.attachments = new Ec2Attachments(ec2, config.attachTimeout(), attachThreads, attachQueue);
         this.recent = new Ec2RecentLaunches(config.consistencyWindow(), Clock.systemUTC());
         this.lookup = new Ec2InstanceLookup(ec2, config, recent, credentials);
+        this.adoption = new Ec2Adoption(ec2, config, lookup);
         this.deadInstances = new Ec2DeadInstances(ec2, config, lookup, this);
         // Last: the reaper's thread may use the plugin from now on (its first sweep comes a while later anyway).
         this.reaper = sweep == null ? Optional.empty()
@@ -143,7 +145,12 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
 
     @Override
     public void validate(RawJson properties) {
-        Ec2Properties props = Ec2PropertiesCodec.decode(properties);
+        validate(properties, false);
+    }
+
+    /** Validate for a sub-type: {@code spot} for {@code ec2-spot-instance}. */
+    void validate(RawJson properties, boolean spot) {
+        Ec2Launch props = Ec2PropertiesCodec.decodeLaunch(properties, spot);
         if (config.validateDryRun()) {
             Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
             try {
@@ -159,10 +166,15 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
 
     @Override
     public InstanceId provision(Spec spec) {
+        return provision(spec, false);
+    }
+
+    /** Provision for a sub-type: {@code spot} for {@code ec2-spot-instance}. */
+    InstanceId provision(Spec spec, boolean spot) {
         Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
-        Ec2Properties props = Ec2PropertiesCodec.decode(spec.properties());
+        Ec2Launch props = Ec2PropertiesCodec.decodeLaunch(spec.properties(), spot);
         Ec2Tags.checkUserTags("Tags", spec.tags());
-        List<String> volumeIds = volumeIds(spec.attachments());
+        List<String> volumeIds = volumeIds(props.volumeIds(), spec.attachments());
         Map<String, String> tags = Ec2Tags.forInstance(props.tags(), spec.tags(), config.namespace(),
                 spec.logicalId(), volumeIds);
         if (spec.logicalId().isEmpty()) {
@@ -288,8 +300,8 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         }
     }
 
-    private static List<String> volumeIds(List<Attachment> attachments) {
-        List<String> ids = new ArrayList<>();
+    private static List<String> volumeIds(List<String> fromProperties, List<Attachment> attachments) {
+        List<String> ids = new ArrayList<>(fromProperties);
         for (int i = 0; i < attachments.size(); i++) {
             Attachment a = attachments.get(i);
             if (!Ec2Attachments.TYPES.contains(a.type())) {
@@ -306,23 +318,24 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         return ids;
     }
 
-    private InstanceId launch(Ec2Properties props, Spec spec, Map<String, String> tags, List<String> volumeIds,
+    private InstanceId launch(Ec2Launch props, Spec spec, Map<String, String> tags, List<String> volumeIds,
                               Ec2ClientToken cattleToken, boolean pet, Ec2Deadline deadline) {
         // The attachments' place is taken before anything is launched: when there is none, nothing is made.
         try (Ec2Attachments.Place place = volumeIds.isEmpty() ? null : attachments.reserve()) {
-            Optional<String> zone = attachments.checkBeforeLaunch(volumeIds,
-                    Optional.ofNullable(props.placement()).map(Ec2Properties.Placement::availabilityZone), deadline);
+            Optional<String> zone = attachments.checkBeforeLaunch(volumeIds, props.volumeIds().size(),
+                    Optional.ofNullable(props.toRequest().build().placement())
+                            .map(software.amazon.awssdk.services.ec2.model.Placement::availabilityZone), deadline);
             Instance instance = runInstance(props, spec, tags, zone, cattleToken, pet, deadline);
             recent.add(instance);
             if (place != null) {
-                attachments.start(place, instance.instanceId(), volumeIds, props.attachment().deviceNames());
+                attachments.start(place, instance.instanceId(), volumeIds, props.deviceNames());
             }
             return new InstanceId(instance.instanceId());
         }
     }
 
     /** One RunInstances, again with the next ClientToken generation while EC2 hands back a terminated pet. */
-    private Instance runInstance(Ec2Properties props, Spec spec, Map<String, String> tags, Optional<String> zone,
+    private Instance runInstance(Ec2Launch props, Spec spec, Map<String, String> tags, Optional<String> zone,
                                  Ec2ClientToken cattleToken, boolean pet, Ec2Deadline deadline) {
         long started = System.nanoTime();
         Instance instance = null;
@@ -380,6 +393,10 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     @Override
     public void destroy(InstanceId id, DestroyContext context) {
         Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
+        if (config.adopt() && id.value().startsWith("sir-")) {
+            adoption.destroySpotRequest(id.value(), deadline);
+            return;
+        }
         Optional<Instance> instance = managed(id, deadline);
         if (instance.isEmpty()) {
             recent.forget(id.value());
@@ -431,8 +448,12 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
         if (!INSTANCE_ID.matcher(id.value()).matches()) {
             return Optional.empty();
         }
-        return lookup.byId(id.value(), deadline).filter(i -> Ec2Tags.managed(i.tags(), config.namespace()))
+        Optional<Instance> found = lookup.byId(id.value(), deadline)
                 .filter(i -> Ec2TagFilters.EXISTING_STATES.contains(Ec2TagFilters.state(i)));
+        if (found.isPresent() && !Ec2Tags.managed(found.get().tags(), config.namespace())) {
+            return config.adopt() ? adoption.adoptById(found.get(), deadline) : Optional.empty();
+        }
+        return found;
     }
 
     /**
@@ -441,7 +462,12 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
      */
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
-        List<Instance> found = lookup.matching(tags, Ec2Deadline.after(config.callTimeout()));
+        Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
+        List<Instance> found = lookup.matching(tags, deadline);
+        if (config.adopt()) {
+            found = new ArrayList<>(found);
+            found.addAll(adoption.adopt(tags, deadline));
+        }
         List<Description> out = new ArrayList<>(found.size());
         List<Reaper.DeadInstance> dead = new ArrayList<>();
         for (Instance i : found) {

@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.Spec;
+import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterfaceSpecification;
+import software.amazon.awssdk.services.ec2.model.Placement;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
@@ -34,41 +36,48 @@ final class Ec2LaunchRequest {
      * @param tags all instance tags (users' and the plugin's)
      * @param volumeZone the zone of the volumes to attach, pinned when neither subnet nor zone is given
      */
-    static RunInstancesRequest build(Ec2Properties props, Spec spec, Map<String, String> tags,
+    static RunInstancesRequest build(Ec2Launch props, Spec spec, Map<String, String> tags,
                                      Optional<String> volumeZone, Ec2ClientToken token) {
-        RunInstancesRequest.Builder b = props.toRequest().minCount(1).maxCount(1).clientToken(token.value());
+        RunInstancesRequest base = props.toRequest().build();
+        RunInstancesRequest.Builder b = base.toBuilder().minCount(1).maxCount(1).clientToken(token.value());
+        List<InstanceNetworkInterfaceSpecification> interfaces = base.hasNetworkInterfaces()
+                ? base.networkInterfaces() : List.of();
         Optional<String> ip = spec.logicalId().filter(Ec2LaunchRequest::isIpv4);
         if (ip.isPresent()) {
-            if (props.fixedPrivateIp().isPresent() && !props.fixedPrivateIp().equals(ip)) {
-                throw InstanceException.invalid("PrivateIpAddress", "is " + props.fixedPrivateIp().get()
-                        + " but the LogicalID asks for " + ip.get());
+            // InfraKit's rule (reference-providers.md §1.3): an IP LogicalID is the private IP, on the first network
+            // interface when interfaces are given.
+            String field = interfaces.isEmpty() ? "PrivateIpAddress" : "NetworkInterfaces[0].PrivateIpAddress";
+            String fixed = interfaces.isEmpty() ? base.privateIpAddress() : interfaces.get(0).privateIpAddress();
+            if (fixed != null && !fixed.equals(ip.get())) {
+                throw InstanceException.invalid(field, "is " + fixed + " but the LogicalID asks for " + ip.get());
             }
-            b.privateIpAddress(ip.get());
+            if (interfaces.isEmpty()) {
+                b.privateIpAddress(ip.get());
+            } else {
+                List<InstanceNetworkInterfaceSpecification> withIp = new ArrayList<>(interfaces);
+                withIp.set(0, interfaces.get(0).toBuilder().privateIpAddress(ip.get()).build());
+                b.networkInterfaces(withIp);
+            }
         }
-        if (volumeZone.isPresent() && props.subnetId() == null
-                && (props.placement() == null || props.placement().availabilityZone() == null)) {
-            Ec2Properties.Placement p = props.placement() == null
-                    ? new Ec2Properties.Placement(null, null, null, null, null) : props.placement();
-            Ec2Properties.Placement pinned = p.withAvailabilityZone(volumeZone.get());
-            b.placement(x -> x.availabilityZone(pinned.availabilityZone()).groupName(pinned.groupName())
-                    .tenancy(pinned.tenancy()).hostId(pinned.hostId()).partitionNumber(pinned.partitionNumber()));
+        boolean pinned = base.subnetId() != null || interfaces.stream().anyMatch(n -> n.subnetId() != null)
+                || (base.placement() != null && base.placement().availabilityZone() != null);
+        if (volumeZone.isPresent() && !pinned) {
+            Placement p = base.placement() == null ? Placement.builder().build() : base.placement();
+            b.placement(p.toBuilder().availabilityZone(volumeZone.get()).build());
         }
-        if (!spec.init().isEmpty()) {
-            byte[] raw = spec.init().getBytes(StandardCharsets.UTF_8);
+        Optional<String> userData = spec.init().isEmpty() ? props.userData() : Optional.of(spec.init());
+        if (userData.isPresent()) {
+            byte[] raw = userData.get().getBytes(StandardCharsets.UTF_8);
             if (raw.length > MAX_USER_DATA) {
-                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Init: " + raw.length
-                        + " bytes; EC2 takes at most " + MAX_USER_DATA + " bytes of user data");
+                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, (spec.init().isEmpty() ? "UserData" : "Init")
+                        + ": " + raw.length + " bytes; EC2 takes at most " + MAX_USER_DATA + " bytes of user data");
             }
             b.userData(Base64.getEncoder().encodeToString(raw));
         }
         List<TagSpecification> specs = new ArrayList<>();
         specs.add(TagSpecification.builder().resourceType("instance").tags(Ec2Tags.toSdk(tags)).build());
-        if (props.tagSpecifications().isEmpty()) {
-            specs.add(TagSpecification.builder().resourceType("volume").tags(Ec2Tags.toSdk(tags)).build());
-        } else {
-            props.tagSpecifications().forEach(v -> specs.add(v.toSdk(tags)));
-        }
-        if (props.spot()) {
+        specs.addAll(props.volumeTags(tags));
+        if (base.instanceMarketOptions() != null) {
             specs.add(TagSpecification.builder().resourceType("spot-instances-request").tags(Ec2Tags.toSdk(tags))
                     .build());
         }

@@ -17,7 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import org.infrakit4j.spi.InstanceException;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
@@ -82,6 +88,39 @@ public final class Ec2Main implements Callable<Integer> {
     @Option(names = "--properties-schema", description = "Print the JSON Schema of the Properties and exit.")
     boolean printSchema;
 
+    @Option(names = "--adopt",
+            description = "Take over the instances InfraKit's Go plugin made: alive, carrying the namespace and the "
+                    + "tags a Describe asks for (or, by id, an infrakit.group tag). Each gets this plugin's marker "
+                    + "tag when first met, so later starts need no flag.")
+    boolean adopt;
+
+    // InfraKit's Go plugin's flags (reference-providers.md §0, §1.1): deprecated aliases.
+    @Option(names = "--namespace-tags", paramLabel = "K=V", split = ",", hidden = true,
+            description = "Deprecated alias of --namespace (InfraKit's Go plugin).")
+    Map<String, String> namespaceTags;
+
+    @Option(names = "--retries", paramLabel = "N", hidden = true,
+            description = "Deprecated alias of --max-retries (InfraKit's Go plugin).")
+    Integer retries;
+
+    @Option(names = "--access-key-id", paramLabel = "ID", hidden = true,
+            description = "Deprecated (visible in ps): static access key id; use the environment, a profile or a role.")
+    String accessKeyId;
+
+    @Option(names = "--secret-access-key", paramLabel = "KEY", hidden = true,
+            description = "Deprecated (visible in ps): static secret access key.")
+    String secretAccessKey;
+
+    @Option(names = "--session-token", paramLabel = "TOKEN", hidden = true,
+            description = "Deprecated (visible in ps): session token of temporary static credentials.")
+    String sessionToken;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The process environment; tests replace it (InfraKit's INFRAKIT_AWS_* variables are read from it). */
+    Map<String, String> environment = System.getenv();
+
     public static void main(String[] args) {
         // HttpURLConnection silently resends a POST once on some I/O errors: a second RunInstances without the SDK
         // knowing. The SDK's own retries (same ClientToken) are the only ones wanted.
@@ -96,6 +135,7 @@ public final class Ec2Main implements Callable<Integer> {
             return PluginLauncher.EXIT_OK;
         }
         ReapPolicy policy = reaping.policy(); // a bad --reap-after is a usage error before anything starts
+        applyReferenceAliases();
         return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins(meter, policy));
     }
 
@@ -106,13 +146,16 @@ public final class Ec2Main implements Callable<Integer> {
     /** The plugin, its reaper sweeping as {@code policy} says. */
     Map<String, InstancePlugin> plugins(BackendMeter meter, ReapPolicy policy) throws PluginLauncher.StartupException {
         Ec2Config config = config();
-        Ec2Credentials credentials = Ec2Credentials.of(config);
+        Ec2Credentials credentials = accessKeyId == null ? Ec2Credentials.of(config)
+                : Ec2Credentials.fixed(StaticCredentialsProvider.create(sessionToken == null
+                        ? AwsBasicCredentials.create(accessKeyId, secretAccessKey)
+                        : AwsSessionCredentials.create(accessKeyId, secretAccessKey, sessionToken)));
         // A warning, not a start-up failure: credentials may appear later (a profile written, a role attached),
         // and /healthz says "no credentials" meanwhile.
         credentials.check().ifPresent(missing -> LOG.atWarn().log(missing + "; every EC2 call fails until "
                 + "there are some"));
-        return Map.of("", new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, meter, List.of()), config,
-                credentials, policy, meter, Reaper.SWEEP_INTERVAL));
+        return Ec2SubTypePlugin.byType(new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, meter, List.of()),
+                config, credentials, policy, meter, Reaper.SWEEP_INTERVAL));
     }
 
     Ec2Config config() throws PluginLauncher.StartupException {
@@ -124,11 +167,75 @@ public final class Ec2Main implements Callable<Integer> {
                     .withCallTimeout(Duration.ofMillis(Math.round(callTimeoutSeconds * 1000)))
                     .withRate(rate)
                     .withValidateDryRun(validateDryRun)
-                    .withPageSize(pageSize);
+                    .withPageSize(pageSize)
+                    .withAdopt(adopt);
             return endpoint == null ? config : config.withEndpoint(endpoint);
         } catch (IllegalArgumentException e) {
             throw new PluginLauncher.StartupException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Turns InfraKit's flags and environment variables into ours, each use recorded as deprecated; two spellings
+     * that disagree are a usage error, never a silent choice. Credentials' values are never logged.
+     */
+    void applyReferenceAliases() throws PluginLauncher.UsageException {
+        if (namespaceTags != null) {
+            if (!namespace.isEmpty() && !namespace.equals(namespaceTags)) {
+                throw new PluginLauncher.UsageException("--namespace-tags " + join(namespaceTags)
+                        + " conflicts with --namespace " + join(namespace) + ": give only --namespace");
+            }
+            namespace = new LinkedHashMap<>(namespaceTags);
+            common.deprecated("--namespace-tags is deprecated: use --namespace " + join(namespaceTags));
+        }
+        String envNamespace = environment.get("INFRAKIT_AWS_NAMESPACE_TAGS");
+        if (envNamespace != null && !envNamespace.isBlank() && namespace.isEmpty()) {
+            Map<String, String> parsed = new LinkedHashMap<>();
+            for (String pair : envNamespace.split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new PluginLauncher.UsageException("INFRAKIT_AWS_NAMESPACE_TAGS: " + InstanceException.quote(
+                            pair) + " is not k=v (expected k=v,k2=v2)");
+                }
+                parsed.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+            namespace = parsed;
+            common.deprecated("INFRAKIT_AWS_NAMESPACE_TAGS is deprecated: use --namespace " + join(parsed));
+        }
+        String envRegion = environment.get("INFRAKIT_AWS_REGION");
+        if (envRegion != null && !envRegion.isBlank() && !envRegion.equals("auto") && region == null) {
+            region = envRegion;
+            common.deprecated("INFRAKIT_AWS_REGION is deprecated: use --region " + envRegion + " or AWS_REGION");
+        }
+        if (retries != null) {
+            if (spec != null && spec.commandLine().getParseResult().hasMatchedOption("--max-retries")
+                    && maxRetries != retries) {
+                throw new PluginLauncher.UsageException("--retries " + retries + " conflicts with --max-retries "
+                        + maxRetries + ": give only --max-retries");
+            }
+            maxRetries = retries;
+            common.deprecated("--retries is deprecated: use --max-retries " + retries);
+        }
+        if (accessKeyId != null || secretAccessKey != null || sessionToken != null) {
+            if (accessKeyId == null || secretAccessKey == null) {
+                throw new PluginLauncher.UsageException("--access-key-id and --secret-access-key go together"
+                        + (sessionToken != null ? " (--session-token needs both)" : ""));
+            }
+            if (profile != null) {
+                throw new PluginLauncher.UsageException("--access-key-id/--secret-access-key conflict with --profile: "
+                        + "give only one source of credentials");
+            }
+            common.deprecated("--access-key-id, --secret-access-key" + (sessionToken != null ? ", --session-token" : "")
+                    + " are deprecated: credentials on the command line are visible to every user in ps; use "
+                    + "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile or an instance role (these now take "
+                    + "precedence over the default chain)");
+        }
+    }
+
+    private static String join(Map<String, String> tags) {
+        StringBuilder b = new StringBuilder();
+        tags.forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        return b.toString();
     }
 
     private String resolveRegion() throws PluginLauncher.StartupException {

@@ -44,12 +44,12 @@ public record Ec2Properties(
         @JsonProperty("CreditSpecification") CreditSpecification creditSpecification,
         @JsonProperty("TagSpecifications") List<VolumeTags> tagSpecifications,
         @JsonProperty("Tags") Map<String, String> tags,
-        @JsonProperty("Attachment") AttachmentOptions attachment) {
+        @JsonProperty("Attachment") AttachmentOptions attachment) implements Ec2Launch {
 
     static final Set<String> REQUIRED = Set.of("ImageId", "InstanceType");
     private static final Pattern IPV4 = Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
-    private static final Pattern DEVICE = Pattern.compile("/dev/(sd|xvd)[a-z]{1,2}");
+    static final Pattern DEVICE = Pattern.compile("/dev/(sd|xvd)[a-z]{1,2}");
 
     public Ec2Properties {
         require("ImageId", imageId);
@@ -93,13 +93,32 @@ public record Ec2Properties(
         attachment = attachment == null ? AttachmentOptions.DEFAULT : attachment;
     }
 
-    /** Whether LogicalIDs may become the private IP: not when Properties fix one already. */
-    Optional<String> fixedPrivateIp() {
-        return Optional.ofNullable(privateIpAddress);
+    @Override
+    public Optional<String> userData() {
+        return Optional.empty();
+    }
+
+    @Override
+    public List<TagSpecification> volumeTags(Map<String, String> instanceTags) {
+        if (tagSpecifications.isEmpty()) {
+            return List.of(TagSpecification.builder().resourceType("volume").tags(Ec2Tags.toSdk(instanceTags)).build());
+        }
+        return tagSpecifications.stream().map(v -> v.toSdk(instanceTags)).toList();
+    }
+
+    @Override
+    public List<String> volumeIds() {
+        return List.of();
+    }
+
+    @Override
+    public List<String> deviceNames() {
+        return attachment.deviceNames();
     }
 
     /** The RunInstances request these Properties describe (without count, tags, UserData or token). */
-    RunInstancesRequest.Builder toRequest() {
+    @Override
+    public RunInstancesRequest.Builder toRequest() {
         RunInstancesRequest.Builder b = RunInstancesRequest.builder().imageId(imageId).instanceType(instanceType)
                 .keyName(keyName).subnetId(subnetId).ebsOptimized(ebsOptimized).privateIpAddress(privateIpAddress);
         if (!securityGroupIds.isEmpty()) {
@@ -129,10 +148,6 @@ public record Ec2Properties(
             b.creditSpecification(c -> c.cpuCredits(creditSpecification.cpuCredits()));
         }
         return b;
-    }
-
-    boolean spot() {
-        return instanceMarketOptions != null;
     }
 
     /** {@code IamInstanceProfile}: by ARN or by name. */
