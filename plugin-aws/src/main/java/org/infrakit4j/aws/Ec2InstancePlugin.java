@@ -140,7 +140,8 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
 
     @Override
     public VendorInfo vendorInfo() {
-        return new VendorInfo(Ec2Tags.MARKER_VALUE, BuildInfo.version(), "https://github.com/infrakit4j");
+        return new VendorInfo(Ec2Tags.MARKER_VALUE, BuildInfo.versionOf(Ec2InstancePlugin.class),
+                "https://github.com/infrakit4j");
     }
 
     @Override

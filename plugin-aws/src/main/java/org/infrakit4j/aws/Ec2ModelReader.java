@@ -1,5 +1,8 @@
 package org.infrakit4j.aws;
 
+import static org.infrakit4j.runtime.JsonPaths.join;
+import static org.infrakit4j.runtime.JsonPaths.kind;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -151,28 +154,5 @@ final class Ec2ModelReader {
     private static String typeName(SdkPojo builder) {
         String name = builder.getClass().getSimpleName();
         return name.endsWith("BuilderImpl") ? builder.getClass().getEnclosingClass().getSimpleName() : name;
-    }
-
-    static String join(String path, String field) {
-        return path.isEmpty() ? field : path + "." + field;
-    }
-
-    static String kind(JsonNode node) {
-        if (node.isTextual()) {
-            return "a string";
-        }
-        if (node.isNumber()) {
-            return "a number";
-        }
-        if (node.isBoolean()) {
-            return "a boolean";
-        }
-        if (node.isArray()) {
-            return "a list";
-        }
-        if (node.isObject()) {
-            return "an object";
-        }
-        return "null";
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.infrakit4j.runtime.JsonPaths;
 import org.infrakit4j.spi.InstanceException;
 import software.amazon.awssdk.services.ec2.model.AttachVolumeRequest;
 import software.amazon.awssdk.services.ec2.model.InstanceMarketOptionsRequest;
@@ -122,13 +123,13 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
         if (tagsNode != null) {
             if (!tagsNode.isObject()) {
                 throw InstanceException.invalid("Tags", "must be an object of strings, got "
-                        + Ec2ModelReader.kind(tagsNode));
+                        + JsonPaths.kind(tagsNode));
             }
             for (var it = tagsNode.fields(); it.hasNext(); ) {
                 var e = it.next();
                 if (!e.getValue().isTextual()) {
                     throw InstanceException.invalid("Tags." + e.getKey(), "must be a string, got "
-                            + Ec2ModelReader.kind(e.getValue()));
+                            + JsonPaths.kind(e.getValue()));
                 }
                 tags.put(e.getKey(), e.getValue().textValue());
             }
@@ -305,7 +306,7 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
             items.add(node);
         } else {
             throw InstanceException.invalid("AttachVolumeInputs", "must be a list of {Device, VolumeId}, got "
-                    + Ec2ModelReader.kind(node));
+                    + JsonPaths.kind(node));
         }
         List<AttachVolume> out = new ArrayList<>();
         Set<String> volumes = new HashSet<>();

@@ -210,7 +210,8 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     @Override
     public VendorInfo vendorInfo() {
-        return new VendorInfo("infrakit4j-instance-docker", BuildInfo.version(), "https://github.com/infrakit4j");
+        return new VendorInfo("infrakit4j-instance-docker", BuildInfo.versionOf(DockerInstancePlugin.class),
+                "https://github.com/infrakit4j");
     }
 
     @Override

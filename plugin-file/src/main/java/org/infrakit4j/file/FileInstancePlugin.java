@@ -92,7 +92,8 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
 
     @Override
     public VendorInfo vendorInfo() {
-        return new VendorInfo("infrakit4j-instance-file", org.infrakit4j.runtime.BuildInfo.version(), "https://github.com/infrakit4j");
+        return new VendorInfo("infrakit4j-instance-file", org.infrakit4j.runtime.BuildInfo.versionOf(FileInstancePlugin.class),
+                "https://github.com/infrakit4j");
     }
 
     @Override

@@ -190,7 +190,8 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
 
     @Override
     public VendorInfo vendorInfo() {
-        return new VendorInfo("infrakit4j-instance-libvirt", BuildInfo.version(), "https://github.com/infrakit4j");
+        return new VendorInfo("infrakit4j-instance-libvirt", BuildInfo.versionOf(LibvirtInstancePlugin.class),
+                "https://github.com/infrakit4j");
     }
 
     /**

@@ -13,6 +13,16 @@ public final class BuildInfo implements CommandLine.IVersionProvider {
         return VERSION;
     }
 
+    /**
+     * The version of the jar that holds {@code type} (its manifest's {@code Implementation-Version}): what a
+     * provider reports as its own in its vendor info, whoever built it. When {@code type} is not in a jar (run from
+     * a build's classes), this build's {@link #version()}.
+     */
+    public static String versionOf(Class<?> type) {
+        String v = type.getPackage() == null ? null : type.getPackage().getImplementationVersion();
+        return v == null || v.isBlank() ? VERSION : v;
+    }
+
     private static String load() {
         try (InputStream in = BuildInfo.class.getResourceAsStream("build.properties")) {
             Properties p = new Properties();
