@@ -29,6 +29,7 @@ import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
+import org.infrakit4j.spi.VendorInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +132,21 @@ public abstract class InstancePluginContract {
 
     protected RawHttp raw() throws Exception {
         return harness.raw();
+    }
+
+    // --- Vendor ---
+
+    @Test
+    void infoNamesTheProvidersOwnVendorAndVersion() throws Exception {
+        assertThat(backend).as("a provider names itself in /info/api.json").isInstanceOf(VendorInfo.Source.class);
+        VendorInfo own = ((VendorInfo.Source) backend).vendorInfo();
+        try (RawHttp http = raw()) {
+            RawHttp.Reply reply = http.send("GET", "/info/api.json", null, null);
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode vendor = JSON.readTree(reply.body()).path("Vendor");
+            assertThat(vendor.path("Name").asText()).isEqualTo(own.name()).isNotBlank();
+            assertThat(vendor.path("Version").asText()).isEqualTo(own.version()).isNotBlank();
+        }
     }
 
     // --- Validate ---
