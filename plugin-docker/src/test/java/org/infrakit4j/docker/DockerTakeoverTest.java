@@ -149,11 +149,12 @@ class DockerTakeoverTest {
         assertThat(first.tags()).isEqualTo(expectedTags);
         String name = docker.inspectContainerCmd(first.id().value()).exec().getName().substring(1);
         assertThat(first.logicalId()).contains(name); // the reference reported the container name
-        // The reference's short ID still names it.
-        adopting.label(new InstanceId(shortId(reference.get(1))), Map.of("infrakit.config_sha", "bootstrap-done"));
+        // The reference's short ID still names it. (A label, not the config tag: a member whose config tag changed
+        // would be rolled by the group.)
+        adopting.label(new InstanceId(shortId(reference.get(1))), Map.of("label1", "changed"));
         assertThat(adopting.describeInstances(Map.of(GroupLoop.GROUP_TAG, GROUP), false).stream()
                 .filter(d -> d.id().value().equals(reference.get(1))).findFirst().orElseThrow().tags())
-                .containsEntry("infrakit.config_sha", "bootstrap-done").doesNotContainKey(DockerLabels.ADOPTED);
+                .containsEntry("label1", "changed").doesNotContainKey(DockerLabels.ADOPTED);
         // Not adopted: an exited one (the reference never showed those), one without a group label.
         assertThat(adopting.describeInstances(Map.of(GroupLoop.GROUP_TAG, GROUP + "-exited"), false)).isEmpty();
         assertThat(adopting.describeInstances(runTag, false)).extracting(d -> d.id().value())
