@@ -129,20 +129,22 @@ class Ec2AdoptTest {
         assertThat(later.describeInstances(old.filter(), false)).extracting(d -> d.id().value())
                 .containsExactlyInAnyOrderElementsOf(reference);
 
-        // Roll to a changed config, one member at a time, as InfraKit's rolling update does.
+        // Roll to a changed config: GroupLoop destroys one outdated member per poll once the group is at its size
+        // and provisions its replacement on the next, as InfraKit's rolling update does.
         GroupLoop rolled = GroupLoop.cattle(later, GROUP, properties("t3.micro"), 3);
         String newSha = rolled.tags().get(GroupLoop.CONFIG_SHA_TAG);
-        for (int round = 0; round < 10; round++) {
+        List<String> rolledAway = new ArrayList<>();
+        for (int round = 0; round < 12; round++) {
             GroupLoop.Poll poll = rolled.poll();
             assertThat(poll.errors()).isEmpty();
-            List<Description> outdated = later.describeInstances(old.filter(), false).stream()
-                    .filter(d -> !newSha.equals(d.tags().get(GroupLoop.CONFIG_SHA_TAG))).toList();
-            if (outdated.isEmpty()) {
+            assertThat(poll.destroyed()).as("one member at a time").hasSizeLessThanOrEqualTo(1);
+            assertThat(poll.described()).as("never more than one member short while rolling").hasSizeGreaterThan(1);
+            poll.destroyed().forEach(id -> rolledAway.add(id.value()));
+            if (poll.described().size() == 3 && poll.described().stream().allMatch(rolled::isCurrent)) {
                 break;
             }
-            assertThat(later.describeInstances(old.filter(), false)).as("never below size while rolling").hasSize(3);
-            later.destroy(outdated.get(0).id(), DestroyContext.ROLLING_UPDATE);
         }
+        assertThat(rolledAway).as("each adopted member rolled once").containsExactlyInAnyOrderElementsOf(reference);
         assertThat(rolled.poll().provisioned()).isEmpty();
         List<Description> now = later.describeInstances(old.filter(), false);
         assertThat(now).hasSize(3).allSatisfy(d -> assertThat(d.tags()).containsEntry(GroupLoop.CONFIG_SHA_TAG, newSha));
