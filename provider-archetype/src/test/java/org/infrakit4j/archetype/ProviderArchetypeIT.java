@@ -61,6 +61,7 @@ class ProviderArchetypeIT {
         assertThat(module.resolve("src/test/java/com/example/proxmox/ProxmoxInstancePluginContractTest.java"))
                 .exists();
         assertNoTemplateNameLeft(module);
+        assertSameTextAsTheTemplate(module);
         assertThat(dependencies(module.resolve("pom.xml")))
                 .as("the archetype's pom (src/main/archetype/pom.xml) declares the template's dependencies")
                 .isEqualTo(dependencies(reactor.resolve("provider-template/pom.xml")));
@@ -175,6 +176,29 @@ class ProviderArchetypeIT {
                 assertThat(Files.readString(f).toLowerCase(java.util.Locale.ROOT)).as(f.toString())
                         .doesNotContain("template").doesNotContain("symbol_");
             }
+        }
+    }
+
+    /**
+     * Each generated file, with the chosen names mapped back, is its provider-template file byte for byte: the
+     * Velocity escaping lost nothing, and no template file was left out.
+     */
+    private void assertSameTextAsTheTemplate(Path module) throws IOException {
+        Path template = reactor.resolve("provider-template/src");
+        List<Path> sources;
+        try (Stream<Path> files = Files.walk(template)) {
+            sources = files.filter(Files::isRegularFile).toList();
+        }
+        assertThat(sources).hasSizeGreaterThan(5);
+        for (Path source : sources) {
+            String relative = template.relativize(source).toString().replace("org/infrakit4j/template",
+                    "com/example/proxmox").replace("/Template", "/Proxmox");
+            Path generated = module.resolve("src").resolve(relative);
+            assertThat(generated).as("generated from %s", source).exists();
+            String back = Files.readString(generated).replace("com.example.proxmox", "org.infrakit4j.template")
+                    .replace("proxmox-provider", "infrakit4j-provider-template")
+                    .replace("instance-proxmox", "instance-template").replace("Proxmox", "Template");
+            assertThat(back).as("%s mapped back", generated).isEqualTo(Files.readString(source));
         }
     }
 
