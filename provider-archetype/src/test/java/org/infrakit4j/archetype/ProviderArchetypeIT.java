@@ -129,15 +129,39 @@ class ProviderArchetypeIT {
         assertThat(archetype).exists();
         install("infrakit4j-provider-archetype", reactor.resolve("provider-archetype/pom.xml"), archetype);
         Path userRepo = Path.of(property("ik4j.user.repository"));
+        // ~/.m2 read as the only remote: central and its plugin repository point there (a file repository has no
+        // checksums to check), and every other repository is mirrored to it.
         Files.writeString(settings, """
                 <settings>
                   <mirrors>
                     <mirror>
-                      <id>user-repository</id>
+                      <id>central</id>
                       <mirrorOf>*</mirrorOf>
-                      <url>%s</url>
+                      <url>%1$s</url>
                     </mirror>
                   </mirrors>
+                  <profiles>
+                    <profile>
+                      <id>user-repository</id>
+                      <repositories>
+                        <repository>
+                          <id>central</id>
+                          <url>%1$s</url>
+                          <releases><checksumPolicy>ignore</checksumPolicy></releases>
+                          <snapshots><enabled>false</enabled></snapshots>
+                        </repository>
+                      </repositories>
+                      <pluginRepositories>
+                        <pluginRepository>
+                          <id>central</id>
+                          <url>%1$s</url>
+                          <releases><checksumPolicy>ignore</checksumPolicy></releases>
+                          <snapshots><enabled>false</enabled></snapshots>
+                        </pluginRepository>
+                      </pluginRepositories>
+                    </profile>
+                  </profiles>
+                  <activeProfiles><activeProfile>user-repository</activeProfile></activeProfiles>
                 </settings>
                 """.formatted(userRepo.toUri()));
     }
