@@ -1,0 +1,60 @@
+package org.infrakit4j.template;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
+import org.infrakit4j.runtime.StrictProperties;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.RawJson;
+
+/**
+ * What a group config's {@code Instance.Properties} may hold for this provider. The record is the single source of
+ * truth: Validate and Provision decode through it, and {@link TemplatePropertiesSchema} derives the JSON Schema
+ * from it, so the documented shape cannot drift from the accepted one.
+ *
+ * @param size how big a machine to make (required)
+ * @param labels backend-side labels put on the machine (optional); not InfraKit's tags, which Provision gets in
+ *     the Spec
+ */
+public record TemplateProperties(@JsonProperty("Size") Size size,
+                                 @JsonProperty("Labels") Map<String, String> labels) {
+    /** The names InfraKit uses for its own tags: a label may not pose as one. */
+    static final String RESERVED_PREFIX = "infrakit.";
+
+    /** Machine sizes, as the JSON spells them. */
+    public enum Size {
+        @JsonProperty("small") SMALL,
+        @JsonProperty("medium") MEDIUM,
+        @JsonProperty("large") LARGE
+    }
+
+    public TemplateProperties {
+        // A Problem names the field path relative to this record; StrictProperties reports it as
+        // "invalid properties: Properties.<path>: <message>", which Validate returns to the caller.
+        if (size == null) {
+            throw new StrictProperties.Problem("Size", "is required (one of small, medium, large)");
+        }
+        labels = labels == null ? Map.of() : labels;
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            String at = "Labels[" + InstanceException.quote(label.getKey()) + "]";
+            if (label.getKey().isEmpty()) {
+                throw new StrictProperties.Problem(at, "a label name must not be empty");
+            }
+            if (label.getKey().startsWith(RESERVED_PREFIX)) {
+                throw new StrictProperties.Problem(at, "names starting with " + RESERVED_PREFIX
+                        + " are InfraKit's tags: give them in the Spec's Tags, not as labels");
+            }
+            if (label.getValue() == null) {
+                throw new StrictProperties.Problem(at, "must be a string, got null");
+            }
+        }
+        labels = Map.copyOf(labels);
+    }
+
+    /**
+     * Decodes Properties strictly: unknown fields, wrong JSON types and missing required fields are
+     * INVALID_PROPERTIES errors naming the field path. Properties null is refused, since Size is required.
+     */
+    public static TemplateProperties decode(RawJson properties) {
+        return StrictProperties.decode(properties, TemplateProperties.class, null, "an object with at least Size");
+    }
+}

@@ -1,0 +1,50 @@
+package org.infrakit4j.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.RawJson;
+import org.junit.jupiter.api.Test;
+
+/** Decoding and schema of the Properties record. */
+class TemplatePropertiesTest {
+    @Test
+    void decodesSizeAndLabelsWithNamesMatchedCaseInsensitively() {
+        TemplateProperties p = TemplateProperties.decode(new RawJson("{\"size\":\"Large\",\"labels\":{\"a\":\"b\"}}"));
+        assertThat(p).isEqualTo(new TemplateProperties(TemplateProperties.Size.LARGE, Map.of("a", "b")));
+    }
+
+    @Test
+    void absentLabelsAreEmpty() {
+        assertThat(TemplateProperties.decode(new RawJson("{\"Size\":\"small\"}")).labels()).isEmpty();
+    }
+
+    @Test
+    void errorsNameTheFieldAndSayWhatIsWrong() {
+        assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Size\":\"huge\"}")))
+                .isInstanceOfSatisfying(InstanceException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES))
+                .hasMessage("invalid properties: Properties.Size: must be one of small, medium, large, got \"huge\"");
+        assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Size\":\"small\",\"Labels\":{\"\":\"x\"}}")))
+                .hasMessage("invalid properties: Properties.Labels[\"\"]: a label name must not be empty");
+        assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Size\":\"small\",\"Labels\":{\"a\":null}}")))
+                .hasMessage("invalid properties: Properties.Labels[\"a\"]: must be a string, got null");
+        assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Sise\":\"small\"}")))
+                .hasMessage("invalid properties: Properties.Sise: unknown field (known: Labels, Size)");
+    }
+
+    @Test
+    void theSchemaListsEveryFieldRequiresSizeAndRefusesOthers() throws Exception {
+        JsonNode schema = new ObjectMapper().readTree(TemplatePropertiesSchema.json());
+        assertThat(schema.path("properties").size()).isEqualTo(TemplateProperties.class.getRecordComponents().length);
+        assertThat(schema.path("required").toString()).isEqualTo("[\"Size\"]");
+        assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
+        assertThat(schema.at("/properties/Size/enum").toString()).isEqualTo("[\"small\",\"medium\",\"large\"]");
+        assertThat(schema.at("/properties/Labels/additionalProperties/type").asText()).isEqualTo("string");
+    }
+}
