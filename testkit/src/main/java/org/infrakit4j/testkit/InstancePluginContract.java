@@ -412,7 +412,8 @@ public abstract class InstancePluginContract {
         String secret = LogCapture.SECRET_PREFIX + UUID.randomUUID();
         Spec base = specWithInitAndAttachments();
         Spec spec = base.withTags(tags()).withInit("# " + secret + "\n" + base.init());
-        try (LogCapture logs = LogCapture.everything()) {
+        // The provider's own package too: a provider outside org.infrakit4j logs under its own name.
+        try (LogCapture logs = LogCapture.everything("org.infrakit4j", backend.getClass().getPackageName())) {
             try {
                 InstanceId id = plugin.provision(spec);
                 plugin.label(id, Map.of("relabel", "yes"));

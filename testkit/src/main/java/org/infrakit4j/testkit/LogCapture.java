@@ -15,8 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
 /**
- * Captures every log event of this JVM while open, with infrakit4j's own loggers turned up to TRACE (libraries stay
- * at their configured levels, as in production), to prove that secrets never reach a log line.
+ * Captures every log event of this JVM while open, with infrakit4j's own loggers (and a provider's package, for a
+ * provider outside {@code org.infrakit4j}) turned up to TRACE (libraries stay at their configured levels, as in
+ * production), to prove that secrets never reach a log line.
  */
 public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     /** Test secrets start with this, so the test command can also grep every log of a run for them. */
@@ -24,23 +25,31 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
 
     private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
     private final Logger root;
-    private final Logger ours;
-    private final Level oursBefore;
+    private final List<Logger> ours = new ArrayList<>();
+    private final List<Level> oursBefore = new ArrayList<>();
 
-    private LogCapture() {
+    private LogCapture(String... packages) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ours = context.getLogger("org.infrakit4j");
-        oursBefore = ours.getLevel();
+        for (String name : packages) {
+            Logger logger = context.getLogger(name);
+            ours.add(logger);
+            oursBefore.add(logger.getLevel());
+        }
         setContext(context);
         setName("ik4j-capture");
         start();
     }
 
-    /** Starts capturing. */
+    /** Starts capturing, with infrakit4j's loggers at TRACE. */
     public static LogCapture everything() {
-        LogCapture capture = new LogCapture();
-        capture.ours.setLevel(Level.TRACE);
+        return everything("org.infrakit4j");
+    }
+
+    /** Starts capturing, with the loggers of {@code packages} (e.g. a provider's own package) at TRACE. */
+    public static LogCapture everything(String... packages) {
+        LogCapture capture = new LogCapture(packages);
+        capture.ours.forEach(l -> l.setLevel(Level.TRACE));
         capture.root.addAppender(capture);
         return capture;
     }
@@ -86,7 +95,9 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     @Override
     public void close() {
         root.detachAppender(this);
-        ours.setLevel(oursBefore);
+        for (int i = 0; i < ours.size(); i++) {
+            ours.get(i).setLevel(oursBefore.get(i));
+        }
         stop();
     }
 }
