@@ -489,6 +489,9 @@ public abstract class InstancePluginContract {
                 assertThat(initRefused.get().assertThrownBy(() -> plugin.provision(spec), "Provision with Init")
                         .getMessage()).doesNotContain(secret);
                 assertThat(plugin.describeInstances(runTag, false)).as("left by the refused Provision").isEmpty();
+                // The refusal is Init's alone: the same Provision without Init works on this plugin.
+                InstanceId id = plugin.provision(spec.withInit(""));
+                assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
             } else {
                 InstanceId id = plugin.provision(spec);
                 if (capabilities().labelRefused().isEmpty()) {
