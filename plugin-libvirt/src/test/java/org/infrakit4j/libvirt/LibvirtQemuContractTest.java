@@ -9,13 +9,11 @@ import java.util.Set;
 import java.util.UUID;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
-import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
 import org.infrakit4j.testkit.Capabilities;
-import org.infrakit4j.testkit.ExpectedError;
 import org.infrakit4j.testkit.InstancePluginContract;
 import org.junit.jupiter.api.AfterEach;
 
@@ -49,8 +47,8 @@ class LibvirtQemuContractTest extends InstancePluginContract {
      */
     @Override
     protected Capabilities capabilities() {
-        return Capabilities.holding(12).attachments(Set.of("volume"), "ebs", ExpectedError.exactly(ErrorCode.INVALID_PROPERTIES,
-                        "invalid properties: Attachments[0]: Type \"ebs\" is not supported: want volume or network")).build();
+        return Capabilities.holding(12).attachments(Set.of("volume"), "ebs", LibvirtTestDriverContractTest.NO_EBS)
+                .build();
     }
 
     @Override

@@ -27,6 +27,9 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
     static final String URI = "test:///default";
     /** The test driver's only storage pool. */
     static final String POOL = "default-pool";
+    /** What the plugin answers for an attachment type it does not know, before any libvirt call. */
+    static final ExpectedError NO_EBS = ExpectedError.exactly(ErrorCode.INVALID_PROPERTIES,
+            "invalid properties: Attachments[0]: Type \"ebs\" is not supported: want volume or network");
 
     /**
      * The test driver keeps domains in memory, but every call still crosses JNA and the per-connection call limit.
@@ -35,8 +38,7 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
      */
     @Override
     protected Capabilities capabilities() {
-        return Capabilities.holding(50).attachments(Set.of("volume", "network"), "ebs", ExpectedError.exactly(ErrorCode.INVALID_PROPERTIES,
-                        "invalid properties: Attachments[0]: Type \"ebs\" is not supported: want volume or network"))
+        return Capabilities.holding(50).attachments(Set.of("volume", "network"), "ebs", NO_EBS)
                 .initRefused(ExpectedError.matching(ErrorCode.BACKEND_ERROR,
                         Pattern.quote("backend error: create volumes for ") + "infrakit-[0-9a-f]{12}"
                                 + Pattern.quote(": this function is not supported by the connection driver: "

@@ -36,7 +36,8 @@ public record ExpectedError(ErrorCode kind, Pattern message) {
 
     /**
      * The error whose whole message matches {@code regex}, which starts with the kind's prefix quoted: for a message
-     * naming something generated, e.g. {@code Pattern.quote("backend error: create volumes for ") + "infrakit-[0-9a-f]{12}"}.
+     * naming something generated, e.g.
+     * {@code Pattern.quote("backend error: create volumes for ") + "infrakit-[0-9a-f]{12}"}.
      */
     public static ExpectedError matching(ErrorCode kind, String regex) {
         return new ExpectedError(kind, Pattern.compile(regex, Pattern.DOTALL));

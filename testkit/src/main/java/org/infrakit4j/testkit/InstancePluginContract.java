@@ -221,7 +221,8 @@ public abstract class InstancePluginContract {
     @Test
     void provisionKeepsTheLogicalId() {
         InstanceId id = plugin.provision(Spec.of(validProperties(), tags()).withLogicalId(logicalId("10.0.0.7")));
-        assertThat(describeOne(id)).get().extracting(Description::logicalId).isEqualTo(Optional.of(logicalId("10.0.0.7")));
+        assertThat(describeOne(id)).get().extracting(Description::logicalId)
+                .isEqualTo(Optional.of(logicalId("10.0.0.7")));
     }
 
     @Test
