@@ -9,12 +9,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
+import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.Capabilities;
+import org.infrakit4j.testkit.ExpectedError;
 import org.infrakit4j.testkit.InstancePluginContract;
 import org.junit.jupiter.api.AfterEach;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -40,16 +44,18 @@ class Ec2InstancePluginContractTest extends InstancePluginContract {
     /**
      * moto runs every request under one Python interpreter lock: the contract's 16 callers already queue on it, and
      * 40 instances exercise the same races as 100 in well under half the time on a busy two-core machine.
+     * Attachments are EBS volumes ({@code ebs} or {@code block-device}), any other type refused before launch. An IP
+     * LogicalID becomes the private IP, which must lie in the subnet (the default VPC's 172.31.0.0/16).
      */
     @Override
-    protected int concurrentInstances() {
-        return 40;
-    }
-
-    @Override
-    protected String logicalId(String suggested) {
-        // An IP LogicalID becomes the private IP, which must lie in the subnet (the default VPC's 172.31.0.0/16).
-        return Ec2LaunchRequest.isIpv4(suggested) ? suggested.replaceFirst("^\\d+\\.\\d+", "172.31") : suggested;
+    protected Capabilities capabilities() {
+        return Capabilities.holding(40)
+                .attachments(Set.of("ebs", "block-device"), "volume", ExpectedError.exactly(
+                        ErrorCode.INVALID_PROPERTIES, "invalid properties: Attachments[0].Type: \"volume\" is not "
+                                + "supported; use \"ebs\" with a volume id"))
+                .logicalIds(suggested -> Ec2LaunchRequest.isIpv4(suggested)
+                        ? suggested.replaceFirst("^\\d+\\.\\d+", "172.31") : suggested)
+                .build();
     }
 
     @Override

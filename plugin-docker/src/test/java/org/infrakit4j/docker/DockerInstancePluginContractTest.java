@@ -10,12 +10,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.infrakit4j.spi.BackendMeter;
+import java.util.Set;
 import org.infrakit4j.spi.Attachment;
+import org.infrakit4j.spi.BackendMeter;
+import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.Capabilities;
+import org.infrakit4j.testkit.ExpectedError;
 import org.infrakit4j.testkit.InstancePluginContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,10 +64,14 @@ class DockerInstancePluginContractTest extends InstancePluginContract {
      * ({@link DockerBackgroundWork#LIMIT}, 64), so 32 containers at once never reach it however slowly a busy engine
      * starts and removes them: the test then proves concurrency, not back-pressure (DockerBackPressureTest does).
      * On a shared 2-core machine 100 real containers at once also take minutes of dockerd and containerd work.
+     * Attachments: volume and network, anything else refused before any engine call; Init and Label work.
      */
     @Override
-    protected int concurrentInstances() {
-        return DockerBackgroundWork.LIMIT / 2;
+    protected Capabilities capabilities() {
+        return Capabilities.holding(DockerBackgroundWork.LIMIT / 2)
+                .attachments(Set.of("volume", "network"), "ebs", ExpectedError.exactly(ErrorCode.INVALID_PROPERTIES,
+                        "invalid properties: Attachments[0].Type: unsupported type \"ebs\" (volume or network)"))
+                .build();
     }
 
     @Override

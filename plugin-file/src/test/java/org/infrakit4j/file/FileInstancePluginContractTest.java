@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.infrakit4j.spi.BackendMeter;
+import java.util.Set;
 import org.infrakit4j.spi.Attachment;
+import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.Capabilities;
 import org.infrakit4j.testkit.InstancePluginContract;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,10 +24,13 @@ class FileInstancePluginContractTest extends InstancePluginContract {
     @TempDir
     Path dir;
 
-    /** A file and a journal record each: a hundred at once is nothing for the plugin or the disk. */
+    /**
+     * A file and a journal record each: a hundred at once is nothing for the plugin or the disk. Attachments and
+     * Init are stored as given (the plugin interprets neither), so any attachment type is kept.
+     */
     @Override
-    protected int concurrentInstances() {
-        return 100;
+    protected Capabilities capabilities() {
+        return Capabilities.holding(100).anyAttachmentType(Set.of("ebs", "network")).build();
     }
 
     @Override

@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
+import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.Capabilities;
+import org.infrakit4j.testkit.ExpectedError;
 import org.infrakit4j.testkit.InstancePluginContract;
 
 /**
@@ -22,11 +27,23 @@ class LibvirtTestDriverContractTest extends InstancePluginContract {
     static final String URI = "test:///default";
     /** The test driver's only storage pool. */
     static final String POOL = "default-pool";
+    /** What the plugin answers for an attachment type it does not know, before any libvirt call. */
+    static final ExpectedError NO_EBS = ExpectedError.exactly(ErrorCode.INVALID_PROPERTIES,
+            "invalid properties: Attachments[0]: Type \"ebs\" is not supported: want volume or network");
 
-    /** The test driver keeps domains in memory, but every call still crosses JNA and the per-connection call limit. */
+    /**
+     * The test driver keeps domains in memory, but every call still crosses JNA and the per-connection call limit.
+     * It cannot upload into a volume (virStorageVolUpload), so Init, which becomes a seed disk, is refused after the
+     * seed volume was made (and removed again, with nothing defined).
+     */
     @Override
-    protected int concurrentInstances() {
-        return 50;
+    protected Capabilities capabilities() {
+        return Capabilities.holding(50).attachments(Set.of("volume", "network"), "ebs", NO_EBS)
+                .initRefused(ExpectedError.matching(ErrorCode.BACKEND_ERROR,
+                        Pattern.quote("backend error: create volumes for ") + "infrakit-[0-9a-f]{12}"
+                                + Pattern.quote(": this function is not supported by the connection driver: "
+                                        + "virStorageVolUpload")))
+                .build();
     }
 
     @Override

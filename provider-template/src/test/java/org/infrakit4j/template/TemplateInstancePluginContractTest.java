@@ -5,22 +5,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
+import org.infrakit4j.testkit.Capabilities;
 import org.infrakit4j.testkit.InstancePluginContract;
 
 /** The whole conformance suite, through the real socket and client, against a fresh backend per test. */
 class TemplateInstancePluginContractTest extends InstancePluginContract {
     private TemplateBackend machines;
 
-    /** An in-memory machine costs nothing: a hundred at once is no load. */
+    /**
+     * An in-memory machine costs nothing: a hundred at once is no load. The backend keeps Init and attachments of
+     * any type as given. A real backend declares the attachment types it applies, the one it refuses with its exact
+     * error ({@code attachments(types, refusedType, error)}), and {@code initRefused} or {@code labelRefused} when
+     * it cannot do those here.
+     */
     @Override
-    protected int concurrentInstances() {
-        return 100;
+    protected Capabilities capabilities() {
+        return Capabilities.holding(100).anyAttachmentType(Set.of("disk", "network")).build();
     }
 
     @Override

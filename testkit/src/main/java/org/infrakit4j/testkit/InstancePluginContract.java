@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.rpc.PluginMetrics;
 import org.infrakit4j.rpc.PluginServer;
+import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -58,21 +59,21 @@ public abstract class InstancePluginContract {
     /** Properties Validate must refuse, each with the field path its message names. */
     protected abstract List<BadProperties> badProperties();
 
-    /** A spec using Init and the attachment types the provider supports; tags are added by the kit. */
+    /**
+     * A spec with Init (empty when {@link Capabilities#initRefused} is declared) and one attachment of every type in
+     * {@link Capabilities#attachmentTypes}; tags are added by the kit.
+     */
     protected abstract Spec specWithInitAndAttachments();
 
     /** Checks in the backend that the instance was made with the spec's Init and attachments. */
     protected abstract void assertInitAndAttachmentsApplied(InstanceId id, Spec spec) throws Exception;
 
-    /**
-     * How many instances the concurrency test provisions and destroys at once: as many as this backend really holds
-     * here, on a busy 2-core machine (a container, a qemu domain and a file differ by orders of magnitude).
-     */
-    protected abstract int concurrentInstances();
+    /** What this backend can do here, and the exact error for what it cannot. */
+    protected abstract Capabilities capabilities();
 
-    /** The LogicalID the tests use for a suggested one (e.g. "10.0.0.7", "mgr-1"); override to fit the backend. */
-    protected String logicalId(String suggested) {
-        return suggested;
+    /** The LogicalID the tests use for a suggested one (e.g. "10.0.0.7", "mgr-1"), as the backend takes it. */
+    protected final String logicalId(String suggested) {
+        return capabilities().logicalIds().apply(suggested);
     }
 
     protected Duration callTimeout() {
@@ -175,9 +176,7 @@ public abstract class InstancePluginContract {
         InstanceId before = provision(tags());
         List<Description> all = plugin.describeInstances(Map.of(), false);
         plugin.validate(validProperties());
-        for (BadProperties bad : badProperties()) {
-            assertThatThrownBy(() -> plugin.validate(new RawJson(bad.json())));
-        }
+        refuseEveryBadProperties();
         assertThat(plugin.describeInstances(Map.of(), false)).containsExactlyInAnyOrderElementsOf(all);
         assertThat(describeOne(before)).isPresent();
     }
@@ -186,12 +185,19 @@ public abstract class InstancePluginContract {
     void validateNeverCallsTheBackendButProvisionDoes() {
         long before = harness.metrics().backendCalls();
         plugin.validate(validProperties());
-        for (BadProperties bad : badProperties()) {
-            assertThatThrownBy(() -> plugin.validate(new RawJson(bad.json())));
-        }
+        refuseEveryBadProperties();
         assertThat(harness.metrics().backendCalls()).as("backend calls made by Validate").isEqualTo(before);
         provision(tags());
         assertThat(harness.metrics().backendCalls()).as("backend calls made by Provision").isGreaterThan(before);
+    }
+
+    /** Validates every bad Properties, each refused as invalid properties (any other failure fails the test). */
+    private void refuseEveryBadProperties() {
+        for (BadProperties bad : badProperties()) {
+            assertThatThrownBy(() -> plugin.validate(new RawJson(bad.json()))).as("Validate(%s)", bad.json())
+                    .isInstanceOfSatisfying(InstanceException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
+        }
     }
 
     // --- Provision ---
@@ -215,7 +221,8 @@ public abstract class InstancePluginContract {
     @Test
     void provisionKeepsTheLogicalId() {
         InstanceId id = plugin.provision(Spec.of(validProperties(), tags()).withLogicalId(logicalId("10.0.0.7")));
-        assertThat(describeOne(id)).get().extracting(Description::logicalId).isEqualTo(Optional.of(logicalId("10.0.0.7")));
+        assertThat(describeOne(id)).get().extracting(Description::logicalId)
+                .isEqualTo(Optional.of(logicalId("10.0.0.7")));
     }
 
     @Test
@@ -228,7 +235,8 @@ public abstract class InstancePluginContract {
 
     @Test
     void provisionOfALogicalIdHeldWithOtherTagsIsAConflict() {
-        InstanceId first = plugin.provision(Spec.of(validProperties(), tags("v", "1")).withLogicalId("mgr-2"));
+        InstanceId first = plugin.provision(Spec.of(validProperties(), tags("v", "1"))
+                .withLogicalId(logicalId("mgr-2")));
         assertThatThrownBy(() -> plugin.provision(Spec.of(validProperties(), tags("v", "2"))
                 .withLogicalId(logicalId("mgr-2"))))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
@@ -239,11 +247,54 @@ public abstract class InstancePluginContract {
 
     @Test
     void provisionAppliesInitAndAttachments() throws Exception {
+        Capabilities can = capabilities();
         Spec spec = specWithInitAndAttachments();
+        assertThat(spec.attachments()).extracting(Attachment::type).as("attachment types the spec exercises")
+                .containsExactlyInAnyOrderElementsOf(can.attachmentTypes());
+        assertThat(spec.init()).as("the spec's Init, with Init refused: %s", can.initRefused())
+                .matches(can.initRefused().isPresent() ? "" : "(?s).+");
         spec = spec.withTags(tags());
         InstanceId id = plugin.provision(spec);
         assertThat(describeOne(id)).isPresent();
         assertInitAndAttachmentsApplied(id, spec);
+    }
+
+    /** Init is applied (the spec's check above), or refused with exactly the declared error and nothing left. */
+    @Test
+    void provisionWithInitSucceedsOrIsTheDeclaredError() {
+        Spec withInit = Spec.of(validProperties(), tags("init", "yes")).withInit("#!/bin/sh\necho init\n");
+        Optional<ExpectedError> refused = capabilities().initRefused();
+        if (refused.isPresent()) {
+            refused.get().assertThrownBy(() -> plugin.provision(withInit), "Provision with Init");
+            assertThat(plugin.describeInstances(runTag, false)).as("left by the refused Provision").isEmpty();
+            // The refusal is Init's alone: the same Provision without Init works on this plugin.
+            InstanceId id = plugin.provision(withInit.withInit(""));
+            assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+        } else {
+            InstanceId id = plugin.provision(withInit);
+            assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+        }
+    }
+
+    /** An attachment type outside the declared ones is refused exactly, or kept as given by a provider taking any. */
+    @Test
+    void provisionWithAnotherAttachmentTypeIsTheDeclaredErrorOrKept() {
+        Optional<Capabilities.RefusedAttachment> refused = capabilities().otherAttachmentType();
+        String type = refused.map(Capabilities.RefusedAttachment::type).orElse("ik4j-any-type");
+        Spec other = new Spec(validProperties(), tags("attached", "other"), "", Optional.empty(),
+                List.of(new Attachment("ik4j-attachment-1", type)));
+        if (refused.isPresent()) {
+            refused.get().error().assertThrownBy(() -> plugin.provision(other), "Provision with a " + type
+                    + " attachment");
+            assertThat(plugin.describeInstances(runTag, false)).as("left by the refused Provision").isEmpty();
+            // The refusal is the attachment's alone: the same Provision without it works on this plugin.
+            InstanceId id = plugin.provision(Spec.of(validProperties(), other.tags()));
+            assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+        } else {
+            assertThat(capabilities().attachmentTypes()).doesNotContain(type);
+            InstanceId id = plugin.provision(other);
+            assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+        }
     }
 
     // --- DescribeInstances ---
@@ -283,8 +334,15 @@ public abstract class InstancePluginContract {
     // --- Label ---
 
     @Test
-    void labelMergesTags() {
+    void labelMergesTagsOrIsTheDeclaredError() {
         InstanceId id = provision(tags("keep", "k", "change", "old"));
+        Optional<ExpectedError> refused = capabilities().labelRefused();
+        if (refused.isPresent()) {
+            refused.get().assertThrownBy(() -> plugin.label(id, Map.of("change", "new", "add", "a")), "Label");
+            assertThat(describeOne(id)).get().extracting(Description::tags)
+                    .isEqualTo(tags("keep", "k", "change", "old"));
+            return;
+        }
         plugin.label(id, Map.of("change", "new", "add", "a"));
         assertThat(describeOne(id)).get().extracting(Description::tags)
                 .isEqualTo(tags("keep", "k", "change", "new", "add", "a"));
@@ -294,10 +352,17 @@ public abstract class InstancePluginContract {
 
     @Test
     void labelOfAnUnknownInstanceIsNotFound() {
-        assertThatThrownBy(() -> plugin.label(new InstanceId("no-such-instance-" + runTag.get("ik4j.test")),
-                Map.of("a", "b")))
-                .isInstanceOfSatisfying(InstanceException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+        InstanceId unknown = new InstanceId("no-such-instance-" + runTag.get("ik4j.test"));
+        Optional<ExpectedError> refused = capabilities().labelRefused();
+        if (refused.isPresent()) {
+            refused.get().assertThrownBy(() -> plugin.label(unknown, Map.of("a", "b")), "Label of an unknown instance");
+            return;
+        }
+        assertThatThrownBy(() -> plugin.label(unknown, Map.of("a", "b")))
+                .isInstanceOfSatisfying(InstanceException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
+                    assertThat(e.getMessage()).contains(unknown.value());
+                });
     }
 
     // --- Destroy ---
@@ -338,7 +403,7 @@ public abstract class InstancePluginContract {
 
     @Test
     void concurrentProvisionsGiveDistinctIdsAndConcurrentDestroysLeaveNone() throws Exception {
-        int n = concurrentInstances();
+        int n = capabilities().maxInstances();
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             List<Future<InstanceId>> made = new ArrayList<>();
@@ -370,9 +435,13 @@ public abstract class InstancePluginContract {
     @Test
     void metricsCountCallsErrorsAndDescribedInstances() throws Exception {
         InstanceId id = provision(tags());
-        assertThatThrownBy(() -> plugin.validate(new RawJson(badProperties().get(0).json())));
+        assertThatThrownBy(() -> plugin.validate(new RawJson(badProperties().get(0).json())))
+                .isInstanceOfSatisfying(InstanceException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
+        ErrorCode labelError = capabilities().labelRefused().map(ExpectedError::kind).orElse(ErrorCode.NOT_FOUND);
         assertThatThrownBy(() -> plugin.label(new InstanceId("no-such-instance-" + runTag.get("ik4j.test")),
-                Map.of("a", "b")));
+                Map.of("a", "b")))
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.code()).isEqualTo(labelError));
         int described = plugin.describeInstances(runTag, false).size();
         assertThat(described).isEqualTo(1);
         try (RawHttp http = raw()) {
@@ -385,7 +454,7 @@ public abstract class InstancePluginContract {
             assertThat(m).containsEntry("infrakit4j_rpc_errors_total{method=\"Instance.Validate\",kind=\""
                     + "invalid_properties\"}", 1.0);
             assertThat(m).containsEntry("infrakit4j_rpc_errors_total{method=\"Instance.Label\",kind=\""
-                    + "not_found\"}", 1.0);
+                    + labelError.name().toLowerCase(java.util.Locale.ROOT) + "\"}", 1.0);
             assertThat(m.get("infrakit4j_instances_described_total")).isGreaterThanOrEqualTo(1.0);
             assertThat(m.keySet()).anyMatch(k -> k.startsWith("infrakit4j_backend_call_duration_seconds_count{"));
             assertThat(m.keySet()).anyMatch(k -> k.startsWith("infrakit4j_build_info{plugin=\""
@@ -412,23 +481,28 @@ public abstract class InstancePluginContract {
         String secret = LogCapture.SECRET_PREFIX + UUID.randomUUID();
         Spec base = specWithInitAndAttachments();
         Spec spec = base.withTags(tags()).withInit("# " + secret + "\n" + base.init());
+        Optional<ExpectedError> initRefused = capabilities().initRefused();
         // The provider's own package too: a provider outside org.infrakit4j logs under its own name.
         try (LogCapture logs = LogCapture.everything("org.infrakit4j", backend.getClass().getPackageName())) {
-            try {
+            if (initRefused.isPresent()) {
+                // A backend that cannot take Init here fails the Provision with the declared error, which must not
+                // quote the Init, and its error path must not log the Init either.
+                assertThat(initRefused.get().assertThrownBy(() -> plugin.provision(spec), "Provision with Init")
+                        .getMessage()).doesNotContain(secret);
+                assertThat(plugin.describeInstances(runTag, false)).as("left by the refused Provision").isEmpty();
+                // The refusal is Init's alone: the same Provision without Init works on this plugin.
+                InstanceId id = plugin.provision(spec.withInit(""));
+                assertThat(plugin.describeInstances(runTag, false)).extracting(Description::id).containsExactly(id);
+            } else {
                 InstanceId id = plugin.provision(spec);
-                plugin.label(id, Map.of("relabel", "yes"));
-                plugin.describeInstances(runTag, true);
+                if (capabilities().labelRefused().isEmpty()) {
+                    plugin.label(id, Map.of("relabel", "yes"));
+                }
+                assertThat(plugin.describeInstances(runTag, true)).extracting(Description::id).containsExactly(id);
                 plugin.destroy(id, DestroyContext.TERMINATE);
-            } catch (InstanceException e) {
-                // A backend that cannot take Init here (e.g. libvirt's test driver) fails the Provision: its error
-                // path must not log the Init either.
-                assertThat(e.getMessage()).doesNotContain(secret);
             }
             assertThat(logs.events()).as("log events captured").isNotEmpty();
             assertThat(logs.containing(secret, spec.init())).as("log lines holding the Init contents").isEmpty();
         }
     }
-
-
-
 }
