@@ -232,7 +232,7 @@ public final class PropertiesSchema {
             return;
         }
         need(number, where, name);
-        if (value.path("type").asText().equals("integer") && bound == Math.rint(bound)) {
+        if (bound == Math.rint(bound) && Math.abs(bound) < 1e15) { // whole: written as 0, not 0.0
             value.put(name, (long) bound);
         } else {
             value.put(name, bound);

@@ -59,7 +59,7 @@ class PropertiesSchemaTest {
         assertThat(schema.at("/properties/Mode").toString()).isEqualTo(
                 "{\"type\":\"string\",\"enum\":[\"fast-lane\",\"safe\"],\"default\":\"safe\"}");
         assertThat(schema.at("/properties/Cpus").toString()).isEqualTo(
-                "{\"type\":\"number\",\"exclusiveMinimum\":0.0,\"maximum\":2.5}");
+                "{\"type\":\"number\",\"exclusiveMinimum\":0,\"maximum\":2.5}");
         assertThat(schema.at("/properties/Init").toString()).isEqualTo("{\"type\":\"boolean\",\"default\":true}");
         // value facts on a list go to its items; the description stays on the member
         assertThat(schema.at("/properties/Paths").toString()).isEqualTo("{\"type\":\"array\",\"items\":"
@@ -131,7 +131,7 @@ class PropertiesSchemaTest {
                 + "\"count\":1.5,\"Extra\":1}"))).containsExactly(
                 "(top): Image is required",
                 "Mode: \"FAST\" is not one of [\"fast-lane\",\"safe\"]",
-                "Cpus: 0 is not above 0.0",
+                "Cpus: 0 is not above 0",
                 "Init: must be boolean, got string",
                 "Paths[0]: \"a\" does not match ^/",
                 "Labels[\"k\"]: must be string, got number",
