@@ -66,7 +66,6 @@ class DockerPropertiesSchemaTest {
     @Test
     void everyListedValueIsAcceptedAndAValueOutsideIsRefusedByBoth() throws Exception {
         Map<String, String> lists = Map.of("/properties/Pull", "/Pull",
-                "/properties/Mounts/items/properties/Type", "/Mounts/0/Type",
                 "/properties/RestartPolicy/properties/Name", "/RestartPolicy/Name");
         for (Map.Entry<String, String> e : lists.entrySet()) {
             JsonNode values = schema.at(e.getKey() + "/enum");
@@ -79,6 +78,13 @@ class DockerPropertiesSchemaTest {
             assertThat(PropertiesSchema.violations(schema, bad)).hasSize(1);
             assertThatThrownBy(() -> DockerJson.decode(new RawJson(bad.toString()))).as(e.getKey())
                     .hasMessageContaining("invalid properties");
+        }
+        JsonNode types = schema.at("/properties/Mounts/items/properties/Type/enum");
+        assertThat(types.toString()).isEqualTo("[\"volume\",\"bind\",\"tmpfs\"]");
+        for (JsonNode type : types) { // a bind mount needs a host path, a tmpfs takes none
+            String source = type.asText().equals("bind") ? ",\"Source\":\"/srv\"" : "";
+            DockerJson.decode(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{\"Type\":" + type + source
+                    + ",\"Target\":\"/data\"}]}"));
         }
         for (String port : List.of("65536x", "80/icmp")) {
             JsonNode bad = with("/ExposedPorts/0", JSON.getNodeFactory().textNode(port));
