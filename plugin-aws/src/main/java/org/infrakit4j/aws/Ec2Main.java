@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.PluginLauncher;
+import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.BackendMeter;
@@ -85,8 +86,9 @@ public final class Ec2Main implements Callable<Integer> {
             description = "DescribeInstances MaxResults, 5 to 1000 (default: ${DEFAULT-VALUE}).")
     int pageSize;
 
-    @Option(names = "--properties-schema", description = "Print the JSON Schema of the Properties and exit.")
-    boolean printSchema;
+    /** {@code --properties-schema}: prints the JSON Schema of {@link Ec2Properties} and exits. */
+    @Mixin
+    PropertiesSchema.Flag schema = new PropertiesSchema.Flag(Ec2Properties.class);
 
     @Option(names = "--adopt",
             description = "Take over the instances InfraKit's Go plugin made: alive, carrying the namespace and the "
@@ -130,10 +132,6 @@ public final class Ec2Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
-        if (printSchema) {
-            System.out.println(Ec2PropertiesSchema.json());
-            return PluginLauncher.EXIT_OK;
-        }
         ReapPolicy policy = reaping.policy(); // a bad --reap-after is a usage error before anything starts
         applyReferenceAliases();
         return PluginLauncher.serve(common, DEFAULT_NAME, meter -> plugins(meter, policy));

@@ -20,33 +20,43 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.SpotMarketOptions;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.ec2.model.VolumeType;
+import org.infrakit4j.runtime.Schema;
 import org.infrakit4j.runtime.StrictProperties;
 
 /**
  * The instance Properties: the RunInstances fields users set, in the EC2 API's own names, plus instance
  * {@code Tags} (as the reference plugin had) and the plugin's {@code Attachment} options. Decoded strictly by
- * {@link Ec2PropertiesCodec}; every constructor checks what can be checked without calling AWS.
+ * {@link Ec2PropertiesCodec}; every constructor checks what can be checked without calling AWS. Its JSON Schema
+ * ({@code --properties-schema}) is derived from these records and their {@link Schema} facts.
  */
+@Schema(title = "infrakit4j instance-aws Properties",
+        description = "RunInstances fields in the EC2 API's names, plus Tags and Attachment. Member names match "
+                + "case-insensitively (as Go's encoding/json); unknown members are refused.")
 public record Ec2Properties(
+        @Schema(required = true, pattern = "^ami-.", description = "The AMI to launch.")
         @JsonProperty("ImageId") String imageId,
+        @Schema(required = true, description = "An instance type the AWS SDK knows, e.g. t3.micro.")
         @JsonProperty("InstanceType") String instanceType,
         @JsonProperty("KeyName") String keyName,
-        @JsonProperty("SubnetId") String subnetId,
-        @JsonProperty("SecurityGroupIds") List<String> securityGroupIds,
+        @Schema(pattern = "^subnet-.") @JsonProperty("SubnetId") String subnetId,
+        @Schema(pattern = "^sg-.") @JsonProperty("SecurityGroupIds") List<String> securityGroupIds,
         @JsonProperty("IamInstanceProfile") IamInstanceProfile iamInstanceProfile,
         @JsonProperty("BlockDeviceMappings") List<DeviceMapping> blockDeviceMappings,
         @JsonProperty("EbsOptimized") Boolean ebsOptimized,
         @JsonProperty("Monitoring") Monitoring monitoring,
         @JsonProperty("Placement") Placement placement,
+        @Schema(pattern = "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
+                + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$", description = "An IPv4 address in the subnet.")
         @JsonProperty("PrivateIpAddress") String privateIpAddress,
         @JsonProperty("MetadataOptions") MetadataOptions metadataOptions,
         @JsonProperty("InstanceMarketOptions") InstanceMarketOptions instanceMarketOptions,
         @JsonProperty("CreditSpecification") CreditSpecification creditSpecification,
+        @Schema(description = "At most one entry, ResourceType volume: extra tags for the launched volumes "
+                + "(default: the instance's tags).")
         @JsonProperty("TagSpecifications") List<VolumeTags> tagSpecifications,
-        @JsonProperty("Tags") Map<String, String> tags,
+        @Schema(description = "Instance tags, besides the spec's.") @JsonProperty("Tags") Map<String, String> tags,
         @JsonProperty("Attachment") AttachmentOptions attachment) implements Ec2Launch {
 
-    static final Set<String> REQUIRED = Set.of("ImageId", "InstanceType");
     private static final Pattern IPV4 = Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     static final Pattern DEVICE = Pattern.compile("/dev/(sd|xvd)[a-z]{1,2}");
@@ -160,7 +170,7 @@ public record Ec2Properties(
     }
 
     /** One of {@code BlockDeviceMappings}. */
-    public record DeviceMapping(@JsonProperty("DeviceName") String deviceName,
+    public record DeviceMapping(@Schema(required = true) @JsonProperty("DeviceName") String deviceName,
                                 @JsonProperty("VirtualName") String virtualName,
                                 @JsonProperty("NoDevice") String noDevice,
                                 @JsonProperty("Ebs") Ebs ebs) {
@@ -177,8 +187,10 @@ public record Ec2Properties(
     /** {@code Ebs} of a block device mapping. */
     public record Ebs(@JsonProperty("DeleteOnTermination") Boolean deleteOnTermination,
                       @JsonProperty("Iops") Integer iops,
-                      @JsonProperty("SnapshotId") String snapshotId,
+                      @Schema(pattern = "^snap-.") @JsonProperty("SnapshotId") String snapshotId,
+                      @Schema(minimum = 1, maximum = 65536, description = "GiB.")
                       @JsonProperty("VolumeSize") Integer volumeSize,
+                      @Schema(description = "A volume type the AWS SDK knows, e.g. gp3.")
                       @JsonProperty("VolumeType") String volumeType,
                       @JsonProperty("KmsKeyId") String kmsKeyId,
                       @JsonProperty("Throughput") Integer throughput,
@@ -199,7 +211,7 @@ public record Ec2Properties(
     }
 
     /** {@code Monitoring}: detailed CloudWatch monitoring. */
-    public record Monitoring(@JsonProperty("Enabled") Boolean enabled) {
+    public record Monitoring(@Schema(required = true) @JsonProperty("Enabled") Boolean enabled) {
         public Monitoring {
             require("Enabled", enabled);
         }
@@ -208,7 +220,7 @@ public record Ec2Properties(
     /** {@code Placement}. */
     public record Placement(@JsonProperty("AvailabilityZone") String availabilityZone,
                             @JsonProperty("GroupName") String groupName,
-                            @JsonProperty("Tenancy") String tenancy,
+                            @Schema(values = {"default", "dedicated", "host"}) @JsonProperty("Tenancy") String tenancy,
                             @JsonProperty("HostId") String hostId,
                             @JsonProperty("PartitionNumber") Integer partitionNumber) {
         public Placement {
@@ -221,11 +233,16 @@ public record Ec2Properties(
     }
 
     /** {@code MetadataOptions}: the instance metadata service (IMDS). */
-    public record MetadataOptions(@JsonProperty("HttpTokens") String httpTokens,
-                                  @JsonProperty("HttpPutResponseHopLimit") Integer httpPutResponseHopLimit,
-                                  @JsonProperty("HttpEndpoint") String httpEndpoint,
-                                  @JsonProperty("HttpProtocolIpv6") String httpProtocolIpv6,
-                                  @JsonProperty("InstanceMetadataTags") String instanceMetadataTags) {
+    public record MetadataOptions(@Schema(values = {"optional", "required"}) @JsonProperty("HttpTokens")
+                                  String httpTokens,
+                                  @Schema(minimum = 1, maximum = 64) @JsonProperty("HttpPutResponseHopLimit")
+                                  Integer httpPutResponseHopLimit,
+                                  @Schema(values = {"enabled", "disabled"}) @JsonProperty("HttpEndpoint")
+                                  String httpEndpoint,
+                                  @Schema(values = {"enabled", "disabled"}) @JsonProperty("HttpProtocolIpv6")
+                                  String httpProtocolIpv6,
+                                  @Schema(values = {"enabled", "disabled"}) @JsonProperty("InstanceMetadataTags")
+                                  String instanceMetadataTags) {
         public MetadataOptions {
             oneOf("HttpTokens", httpTokens, Set.of("optional", "required"));
             oneOf("HttpEndpoint", httpEndpoint, Set.of("enabled", "disabled"));
@@ -244,7 +261,8 @@ public record Ec2Properties(
     }
 
     /** {@code InstanceMarketOptions}: spot instances launched by RunInstances itself. */
-    public record InstanceMarketOptions(@JsonProperty("MarketType") String marketType,
+    public record InstanceMarketOptions(@Schema(required = true, values = "spot") @JsonProperty("MarketType")
+                                        String marketType,
                                         @JsonProperty("SpotOptions") SpotOptions spotOptions) {
         public InstanceMarketOptions {
             require("MarketType", marketType);
@@ -258,9 +276,12 @@ public record Ec2Properties(
     }
 
     /** {@code SpotOptions}. Only one-time requests: the group replaces lost instances itself. */
-    public record SpotOptions(@JsonProperty("MaxPrice") String maxPrice,
-                              @JsonProperty("SpotInstanceType") String spotInstanceType,
-                              @JsonProperty("InstanceInterruptionBehavior") String instanceInterruptionBehavior,
+    public record SpotOptions(@Schema(description = "A positive decimal price, e.g. \"0.05\".")
+                              @JsonProperty("MaxPrice") String maxPrice,
+                              @Schema(values = "one-time") @JsonProperty("SpotInstanceType") String spotInstanceType,
+                              @Schema(values = "terminate") @JsonProperty("InstanceInterruptionBehavior")
+                              String instanceInterruptionBehavior,
+                              @Schema(description = "An ISO-8601 instant, e.g. \"2030-01-01T00:00:00Z\".")
                               @JsonProperty("ValidUntil") String validUntil) {
         public SpotOptions {
             if (maxPrice != null) {
@@ -298,7 +319,8 @@ public record Ec2Properties(
     }
 
     /** {@code CreditSpecification} of burstable (T) instances. */
-    public record CreditSpecification(@JsonProperty("CpuCredits") String cpuCredits) {
+    public record CreditSpecification(@Schema(required = true, values = {"standard", "unlimited"})
+                                      @JsonProperty("CpuCredits") String cpuCredits) {
         public CreditSpecification {
             require("CpuCredits", cpuCredits);
             oneOf("CpuCredits", cpuCredits, Set.of("standard", "unlimited"));
@@ -306,7 +328,8 @@ public record Ec2Properties(
     }
 
     /** One of {@code TagSpecifications}: extra tags for the volumes launched with the instance. */
-    public record VolumeTags(@JsonProperty("ResourceType") String resourceType,
+    public record VolumeTags(@Schema(required = true, values = "volume") @JsonProperty("ResourceType")
+                             String resourceType,
                              @JsonProperty("Tags") List<Tag> tags) {
         public VolumeTags {
             require("ResourceType", resourceType);
@@ -333,7 +356,8 @@ public record Ec2Properties(
     }
 
     /** A tag in EC2's list form. */
-    public record Tag(@JsonProperty("Key") String key, @JsonProperty("Value") String value) {
+    public record Tag(@Schema(required = true) @JsonProperty("Key") String key,
+                      @JsonProperty("Value") String value) {
         public Tag {
             require("Key", key);
             value = value == null ? "" : value;
@@ -344,7 +368,9 @@ public record Ec2Properties(
      * {@code Attachment}: how spec Attachments of type {@code ebs} are attached. Each volume gets the first of
      * {@code DeviceNames} that the instance does not use yet.
      */
-    public record AttachmentOptions(@JsonProperty("DeviceNames") List<String> deviceNames) {
+    public record AttachmentOptions(@Schema(pattern = "^/dev/(sd|xvd)[a-z]{1,2}$", description = "Devices to attach "
+            + "spec Attachments of type ebs at, each volume at the first free one (default /dev/sdf to /dev/sdp).")
+                                    @JsonProperty("DeviceNames") List<String> deviceNames) {
         static final List<String> DEFAULT_DEVICES = List.of("/dev/sdf", "/dev/sdg", "/dev/sdh", "/dev/sdi",
                 "/dev/sdj", "/dev/sdk", "/dev/sdl", "/dev/sdm", "/dev/sdn", "/dev/sdo", "/dev/sdp");
         static final AttachmentOptions DEFAULT = new AttachmentOptions(null);

@@ -146,18 +146,6 @@ class Ec2PropertiesTest {
     }
 
     @Test
-    void theSchemaDescribesEveryFieldAndRequiresImageAndType() throws Exception {
-        var schema = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Ec2PropertiesSchema.json());
-        assertThat(schema.path("required").toString()).contains("ImageId", "InstanceType");
-        assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
-        assertThat(schema.path("properties").size()).isEqualTo(Ec2Properties.class.getRecordComponents().length);
-        assertThat(schema.at("/properties/BlockDeviceMappings/items/properties/Ebs/properties/VolumeSize/type")
-                .asText()).isEqualTo("integer");
-        assertThat(schema.at("/properties/Tags/additionalProperties/type").asText()).isEqualTo("string");
-        assertThat(schema.at("/properties/InstanceMarketOptions/required/0").asText()).isEqualTo("MarketType");
-    }
-
-    @Test
     void theExamplePropertiesAreValid() {
         Ec2PropertiesCodec.decode(Ec2InstancePlugin.EXAMPLE);
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.runtime.PluginLauncher;
+import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
@@ -37,6 +38,10 @@ public final class DockerMain implements Callable<Integer> {
 
     @Mixin
     PluginLauncher.Options common;
+
+    /** {@code --properties-schema}: prints the JSON Schema of {@link DockerProperties} and exits. */
+    @Mixin
+    PropertiesSchema.Flag schema = new PropertiesSchema.Flag(DockerProperties.class);
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;

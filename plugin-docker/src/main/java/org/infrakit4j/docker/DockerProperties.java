@@ -9,38 +9,54 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.infrakit4j.runtime.Schema;
 import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.RawJson;
 
 /**
- * The Properties of a Docker instance (schema: {@code docker-properties.schema.json} beside this class). Absent
- * lists and maps become empty; {@code Cmd}, {@code Entrypoint} and the strings stay null when absent, meaning "the
- * image's own" or "Docker's default". Every check here is offline: Validate never calls the engine.
+ * The Properties of a Docker instance. Absent lists and maps become empty; {@code Cmd}, {@code Entrypoint} and
+ * the strings stay null when absent, meaning "the image's own" or "Docker's default". Every check here is offline:
+ * Validate never calls the engine. Its JSON Schema ({@code --properties-schema}) is derived from these records and
+ * their {@link Schema} facts, which document the checks below (the checks stay here).
  */
+@Schema(title = "infrakit4j Docker instance Properties",
+        description = "Field names match case-insensitively, as Go's encoding/json does. Unknown fields are errors.")
 public record DockerProperties(
+        @Schema(required = true, minLength = 1, maxLength = 512, description = "Image reference, "
+                + "[registry[:port]/]name[:tag][@digest] with a lowercase name, e.g. busybox:latest.")
         @JsonProperty("Image") String image,
-        @JsonProperty("Pull") Pull pull,
-        @JsonProperty("Cmd") List<String> cmd,
-        @JsonProperty("Entrypoint") List<String> entrypoint,
+        @Schema(defaultValue = "if-missing") @JsonProperty("Pull") Pull pull,
+        @Schema(description = "Absent: the image's CMD.") @JsonProperty("Cmd") List<String> cmd,
+        @Schema(description = "Absent: the image's ENTRYPOINT.") @JsonProperty("Entrypoint") List<String> entrypoint,
         @JsonProperty("Env") Map<String, String> env,
         @JsonProperty("WorkingDir") String workingDir,
         @JsonProperty("User") String user,
         @JsonProperty("Hostname") String hostname,
+        @Schema(description = "Extra container labels; tags win over them; the prefix " + DockerLabels.PREFIX
+                + " is reserved.")
         @JsonProperty("Labels") Map<String, String> labels,
-        @JsonProperty("ExposedPorts") List<String> exposedPorts,
+        @Schema(pattern = PORT_SYNTAX) @JsonProperty("ExposedPorts") List<String> exposedPorts,
         @JsonProperty("PortBindings") List<PortBinding> portBindings,
         @JsonProperty("Mounts") List<Mount> mounts,
+        @Schema(pattern = "^/", description = "Anonymous volumes at these container paths; removed with the container.")
         @JsonProperty("Volumes") List<String> volumes,
+        @Schema(description = "none, host, a network name, container:ID. Absent: the first of Networks, else "
+                + "Docker's default.")
         @JsonProperty("NetworkMode") String networkMode,
-        @JsonProperty("Networks") List<String> networks,
+        @Schema(description = "Existing networks to join before start.") @JsonProperty("Networks") List<String> networks,
         @JsonProperty("RestartPolicy") RestartPolicy restartPolicy,
         @JsonProperty("Resources") Resources resources,
+        @Schema(defaultValue = "true", description = "Run Docker's init (tini) as PID 1.")
         @JsonProperty("Init") Boolean init,
         @JsonProperty("InitScript") InitScript initScript,
-        @JsonProperty("Privileged") Boolean privileged,
+        @Schema(defaultValue = "false") @JsonProperty("Privileged") Boolean privileged,
         @JsonProperty("CapAdd") List<String> capAdd,
         @JsonProperty("CapDrop") List<String> capDrop,
+        @Schema(minimum = 0, maximum = 3600, description = "Seconds between SIGTERM and SIGKILL at Destroy (default 10).")
         @JsonProperty("StopTimeout") Integer stopTimeout) {
+
+    /** A container port as the schema documents it: PORT or PORT/PROTOCOL (the same as {@code PORT} below). */
+    static final String PORT_SYNTAX = "^[0-9]{1,5}(/(tcp|udp|sctp))?$";
 
     /** A Properties example, served in /info/api.json and shown in the README. */
     public static final RawJson EXAMPLE = new RawJson("{\"Image\":\"busybox:latest\",\"Pull\":\"if-missing\","
@@ -113,9 +129,10 @@ public record DockerProperties(
     }
 
     /** A published port: container port (as in ExposedPorts) to host IP and port. */
-    public record PortBinding(@JsonProperty("ContainerPort") String containerPort,
+    public record PortBinding(@Schema(required = true, pattern = PORT_SYNTAX)
+                              @JsonProperty("ContainerPort") String containerPort,
                               @JsonProperty("HostIp") String hostIp,
-                              @JsonProperty("HostPort") String hostPort) {
+                              @Schema(pattern = "^[0-9]{1,5}(-[0-9]{1,5})?$") @JsonProperty("HostPort") String hostPort) {
         public PortBinding {
             require(containerPort != null && PORT.matcher(containerPort).matches(), "ContainerPort",
                     "is required, as PORT or PORT/PROTOCOL");
@@ -125,10 +142,12 @@ public record DockerProperties(
     }
 
     /** A mount: a named volume, a host path (bind) or a tmpfs, at an absolute container path. */
-    public record Mount(@JsonProperty("Type") String type,
+    public record Mount(@Schema(values = {"volume", "bind", "tmpfs"}, defaultValue = "volume")
+                        @JsonProperty("Type") String type,
+                        @Schema(description = "Volume name (absent: anonymous) or absolute host path.")
                         @JsonProperty("Source") String source,
-                        @JsonProperty("Target") String target,
-                        @JsonProperty("ReadOnly") Boolean readOnly) {
+                        @Schema(required = true, pattern = "^/") @JsonProperty("Target") String target,
+                        @Schema(defaultValue = "false") @JsonProperty("ReadOnly") Boolean readOnly) {
         public Mount {
             type = type == null ? "volume" : type;
             require(List.of("volume", "bind", "tmpfs").contains(type), "Type", "must be volume, bind or tmpfs");
@@ -141,8 +160,9 @@ public record DockerProperties(
     }
 
     /** Docker's restart policy: no, always, unless-stopped, or on-failure with a retry limit. */
-    public record RestartPolicy(@JsonProperty("Name") String name,
-                                @JsonProperty("MaximumRetryCount") Integer maximumRetryCount) {
+    public record RestartPolicy(@Schema(values = {"no", "always", "unless-stopped", "on-failure"}, defaultValue = "no")
+                                @JsonProperty("Name") String name,
+                                @Schema(minimum = 0) @JsonProperty("MaximumRetryCount") Integer maximumRetryCount) {
         public RestartPolicy {
             name = name == null ? "no" : name;
             require(List.of("no", "always", "unless-stopped", "on-failure").contains(name), "Name",
@@ -153,7 +173,8 @@ public record DockerProperties(
     }
 
     /** Limits: memory with a unit suffix (b, k, m, g), CPUs as a fraction of cores. */
-    public record Resources(@JsonProperty("Memory") String memory, @JsonProperty("Cpus") Double cpus) {
+    public record Resources(@Schema(pattern = "^[0-9]+[bkmgBKMG]?$") @JsonProperty("Memory") String memory,
+                            @Schema(exclusiveMinimum = 0, maximum = 1024) @JsonProperty("Cpus") Double cpus) {
         public Resources {
             require(memory == null || bytes(memory) >= 0, "Memory",
                     "must be a size such as 512m, 2g or 1048576 (bytes)");
@@ -195,8 +216,12 @@ public record DockerProperties(
      * it: with Run, the container's command becomes {@code Shell Path && exec <command>}, so a failing script ends
      * the container with its exit code. Without Run, the image's own entrypoint is expected to run it.
      */
-    public record InitScript(@JsonProperty("Path") String path, @JsonProperty("Run") Boolean run,
-                             @JsonProperty("Shell") String shell) {
+    public record InitScript(@Schema(pattern = "^/", defaultValue = "/infrakit/init.sh") @JsonProperty("Path")
+                             String path,
+                             @Schema(defaultValue = "true", description = "Run the script before the command; its "
+                                     + "failure ends the container.")
+                             @JsonProperty("Run") Boolean run,
+                             @Schema(defaultValue = "/bin/sh") @JsonProperty("Shell") String shell) {
         static final InitScript DEFAULT = new InitScript(null, null, null);
 
         public InitScript {

@@ -3,9 +3,6 @@ package org.infrakit4j.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.infrakit4j.spi.ErrorCode;
@@ -13,7 +10,7 @@ import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.junit.jupiter.api.Test;
 
-/** Validate's decoding: exact messages with field paths, defaults, and the schema kept in step with the record. */
+/** Validate's decoding: exact messages with field paths and defaults (the schema: DockerPropertiesSchemaTest). */
 class DockerPropertiesTest {
 
     private static void assertInvalid(String json, String message) {
@@ -126,36 +123,5 @@ class DockerPropertiesTest {
     @Test
     void theExampleIsValid() {
         assertThat(DockerJson.decode(DockerProperties.EXAMPLE).image()).isEqualTo("busybox:latest");
-    }
-
-    @Test
-    void theSchemaNamesExactlyTheFieldsTheRecordsAccept() throws Exception {
-        JsonNode schema;
-        try (InputStream in = DockerProperties.class.getResourceAsStream("docker-properties.schema.json")) {
-            schema = DockerJson.MAPPER.readTree(in);
-        }
-        assertThat(names(schema)).containsExactlyInAnyOrderElementsOf(components(DockerProperties.class));
-        Map<String, Class<?>> nested = Map.of("RestartPolicy", DockerProperties.RestartPolicy.class,
-                "Resources", DockerProperties.Resources.class, "InitScript", DockerProperties.InitScript.class);
-        nested.forEach((field, type) -> assertThat(names(schema.path("properties").path(field)))
-                .as(field).containsExactlyInAnyOrderElementsOf(components(type)));
-        assertThat(names(schema.path("properties").path("Mounts").path("items")))
-                .containsExactlyInAnyOrderElementsOf(components(DockerProperties.Mount.class));
-        assertThat(names(schema.path("properties").path("PortBindings").path("items")))
-                .containsExactlyInAnyOrderElementsOf(components(DockerProperties.PortBinding.class));
-    }
-
-    private static List<String> names(JsonNode objectSchema) {
-        List<String> out = new ArrayList<>();
-        objectSchema.path("properties").fieldNames().forEachRemaining(out::add);
-        return out;
-    }
-
-    private static List<String> components(Class<?> record) {
-        List<String> out = new ArrayList<>();
-        for (var c : record.getRecordComponents()) {
-            out.add(c.getAccessor().getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class).value());
-        }
-        return out;
     }
 }

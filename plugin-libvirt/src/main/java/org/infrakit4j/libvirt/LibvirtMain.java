@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.PluginLauncher;
+import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
@@ -30,6 +31,10 @@ public final class LibvirtMain implements Callable<Integer> {
 
     @Mixin
     PluginLauncher.Options common;
+
+    /** {@code --properties-schema}: prints the JSON Schema of {@link LibvirtProperties} and exits. */
+    @Mixin
+    PropertiesSchema.Flag schema = new PropertiesSchema.Flag(LibvirtProperties.class);
 
     @Mixin
     ReapPolicy.Options reaping;

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.infrakit4j.runtime.Schema;
 import org.infrakit4j.runtime.StrictProperties;
 
 /**
- * The Properties of a libvirt instance (JSON schema: {@code properties.schema.json} beside this class). Every
- * field is optional; absent ones take the defaults below. Decoded strictly by {@link LibvirtPropertiesDecoder}:
- * unknown fields and wrong types are errors naming the field path.
+ * The Properties of a libvirt instance. Every field is optional; absent ones take the defaults below. Decoded
+ * strictly by {@link LibvirtPropertiesDecoder}: unknown fields and wrong types are errors naming the field path. Its
+ * JSON Schema ({@code --properties-schema}) is derived from these records and their {@link Schema} facts, which
+ * document the checks below (the checks stay here).
  *
  * @param namePrefix domain name prefix; the instance ID is {@code <prefix>-<12 hex digits>}
  * @param type domain type: {@code qemu} (TCG), {@code kvm}, or {@code test} (test:///); absent: from the driver
@@ -19,16 +21,30 @@ import org.infrakit4j.runtime.StrictProperties;
  */
 @JsonPropertyOrder({"NamePrefix", "Type", "MemoryMiB", "VCPUs", "CPUModel", "OS", "Disks", "Interfaces", "Console",
     "StopTimeoutSeconds", "DomainXML"})
-public record LibvirtProperties(@JsonProperty("NamePrefix") String namePrefix,
+@Schema(title = "infrakit4j instance-libvirt Properties",
+        description = "Member names match case-insensitively (as Go's encoding/json); unknown members are refused.")
+public record LibvirtProperties(@Schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}$", defaultValue = DEFAULT_PREFIX,
+                                        description = "Domain name prefix; the instance ID is "
+                                                + "<NamePrefix>-<12 hex digits>.")
+                                @JsonProperty("NamePrefix") String namePrefix,
+                                @Schema(values = {"qemu", "kvm", "test"},
+                                        description = "Domain type; default: test on test:// URIs, else qemu (TCG).")
                                 @JsonProperty("Type") String type,
+                                @Schema(minimum = 1, maximum = 16777216, defaultValue = "256")
                                 @JsonProperty("MemoryMiB") Long memoryMiB,
-                                @JsonProperty("VCPUs") Integer vcpus,
+                                @Schema(minimum = 1, maximum = 4096, defaultValue = "1") @JsonProperty("VCPUs") Integer vcpus,
+                                @Schema(description = "host-passthrough, host-model, or a CPU model name.")
                                 @JsonProperty("CPUModel") String cpuModel,
                                 @JsonProperty("OS") Os os,
                                 @JsonProperty("Disks") List<Disk> disks,
                                 @JsonProperty("Interfaces") List<Nic> interfaces,
+                                @Schema(defaultValue = "true", description = "A serial pty console.")
                                 @JsonProperty("Console") Boolean console,
+                                @Schema(minimum = 0, maximum = 3600, defaultValue = "0", description = "Destroy: 0 = "
+                                        + "hard stop; else ACPI shutdown, waiting this long before the hard stop.")
                                 @JsonProperty("StopTimeoutSeconds") Integer stopTimeoutSeconds,
+                                @Schema(description = "A <domain> template; excludes Type, MemoryMiB, VCPUs, CPUModel, "
+                                        + "OS and Console.")
                                 @JsonProperty("DomainXML") String domainXml) {
     public static final String DEFAULT_PREFIX = "infrakit";
     public static final long DEFAULT_MEMORY_MIB = 256;
@@ -84,9 +100,12 @@ public record LibvirtProperties(@JsonProperty("NamePrefix") String namePrefix,
 
     /** Direct kernel boot (Kernel, Initrd, Cmdline) or firmware boot from Boot devices (default hd). */
     @JsonPropertyOrder({"Kernel", "Initrd", "Cmdline", "Boot"})
-    public record Os(@JsonProperty("Kernel") String kernel,
-                     @JsonProperty("Initrd") String initrd,
+    public record Os(@Schema(pattern = "^/", description = "Direct kernel boot: path on the libvirt host.")
+                     @JsonProperty("Kernel") String kernel,
+                     @Schema(pattern = "^/") @JsonProperty("Initrd") String initrd,
                      @JsonProperty("Cmdline") String cmdline,
+                     @Schema(values = {"hd", "cdrom", "network", "fd"}, defaultValue = "[\"hd\"]",
+                             description = "Firmware boot devices (default hd, none with Kernel).")
                      @JsonProperty("Boot") List<String> boot) {
         private static final Set<String> DEVICES = Set.of("hd", "cdrom", "network", "fd");
 
@@ -119,14 +138,22 @@ public record LibvirtProperties(@JsonProperty("NamePrefix") String namePrefix,
      * Destroy, existing ones are kept.
      */
     @JsonPropertyOrder({"Kind", "SizeMiB", "Format", "Base", "Volume", "Pool", "Bus", "ReadOnly"})
-    public record Disk(@JsonProperty("Kind") String kind,
+    public record Disk(@Schema(required = true, values = {"new", "overlay", "existing"})
+                       @JsonProperty("Kind") String kind,
+                       @Schema(minimum = 1, maximum = 1 << 30, description = "new: required; overlay: default the "
+                               + "base's.")
                        @JsonProperty("SizeMiB") Long sizeMiB,
+                       @Schema(values = {"qcow2", "raw"}, defaultValue = "qcow2", description = "Absent for existing.")
                        @JsonProperty("Format") String format,
+                       @Schema(description = "overlay: pool/volume or volume (in --storage-pool).")
                        @JsonProperty("Base") String base,
+                       @Schema(description = "existing: pool/volume or volume; kept on Destroy.")
                        @JsonProperty("Volume") String volume,
+                       @Schema(description = "new, overlay: where to make it; default --storage-pool.")
                        @JsonProperty("Pool") String pool,
+                       @Schema(values = {"virtio", "sata", "scsi", "ide", "usb"}, defaultValue = "virtio")
                        @JsonProperty("Bus") String bus,
-                       @JsonProperty("ReadOnly") Boolean readOnly) {
+                       @Schema(defaultValue = "false") @JsonProperty("ReadOnly") Boolean readOnly) {
         public static final Set<String> KINDS = Set.of("new", "overlay", "existing");
         private static final Set<String> BUSES = Set.of("virtio", "sata", "scsi", "ide", "usb");
 
@@ -202,10 +229,11 @@ public record LibvirtProperties(@JsonProperty("NamePrefix") String namePrefix,
 
     /** A network interface on a libvirt Network or a host Bridge (exactly one), with a Model and MAC. */
     @JsonPropertyOrder({"Network", "Bridge", "Model", "MAC"})
-    public record Nic(@JsonProperty("Network") String network,
-                      @JsonProperty("Bridge") String bridge,
-                      @JsonProperty("Model") String model,
-                      @JsonProperty("MAC") String mac) {
+    public record Nic(@Schema(description = "A libvirt network (exactly one of Network, Bridge).")
+                      @JsonProperty("Network") String network,
+                      @Schema(description = "A host bridge.") @JsonProperty("Bridge") String bridge,
+                      @Schema(defaultValue = "virtio") @JsonProperty("Model") String model,
+                      @Schema(pattern = "^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$") @JsonProperty("MAC") String mac) {
         public Nic {
             if ((network == null) == (bridge == null)) {
                 throw new StrictProperties.Problem(network == null ? "Network" : "Bridge", "give exactly one of Network and Bridge");

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.PluginLauncher;
+import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.infrakit4j.spi.VendorInfo;
@@ -31,8 +32,9 @@ public final class TemplateMain implements Callable<Integer> {
             description = "Most machines held at once; Provision beyond it fails at once (default: ${DEFAULT-VALUE}).")
     int maxInstances;
 
-    @Option(names = "--properties-schema", description = "Print the JSON Schema of the Properties and exit.")
-    boolean printSchema;
+    /** {@code --properties-schema}: prints the JSON Schema of {@link TemplateProperties} and exits. */
+    @Mixin
+    PropertiesSchema.Flag schema = new PropertiesSchema.Flag(TemplateProperties.class);
 
     public static void main(String[] args) {
         System.exit(PluginLauncher.execute(new TemplateMain(), args));
@@ -40,10 +42,6 @@ public final class TemplateMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws PluginLauncher.StartupException {
-        if (printSchema) {
-            System.out.println(TemplatePropertiesSchema.json());
-            return PluginLauncher.EXIT_OK;
-        }
         // Flag values are checked before serving touches anything, so a bad one exits 2 at once.
         if (maxInstances < 1) {
             throw new PluginLauncher.UsageException("--max-instances must be at least 1, not " + maxInstances);

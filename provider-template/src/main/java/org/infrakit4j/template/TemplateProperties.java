@@ -2,20 +2,28 @@ package org.infrakit4j.template;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
+import org.infrakit4j.runtime.Schema;
 import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 
 /**
  * What a group config's {@code Instance.Properties} may hold for this provider. The record is the single source of
- * truth: Validate and Provision decode through it, and {@link TemplatePropertiesSchema} derives the JSON Schema
- * from it, so the documented shape cannot drift from the accepted one.
+ * truth: Validate and Provision decode through it, and {@code --properties-schema} prints the JSON Schema that
+ * {@link org.infrakit4j.runtime.PropertiesSchema} derives from it and its {@link Schema} facts, so the documented
+ * shape cannot drift from the accepted one. The constructor checks the values; the facts only document them.
  *
  * @param size how big a machine to make (required)
  * @param labels backend-side labels put on the machine (optional); not InfraKit's tags, which Provision gets in
  *     the Spec
  */
-public record TemplateProperties(@JsonProperty("Size") Size size,
+@Schema(title = TemplateMain.DEFAULT_NAME + " Properties",
+        description = "Member names match case-insensitively (as Go's encoding/json); unknown members are refused.")
+public record TemplateProperties(@Schema(required = true, description = "How big a machine to make.")
+                                 @JsonProperty("Size") Size size,
+                                 @Schema(description = "Backend-side labels put on the machine (not InfraKit's tags, "
+                                         + "which Provision gets in the Spec); names must not be empty or start with "
+                                         + RESERVED_PREFIX)
                                  @JsonProperty("Labels") Map<String, String> labels) {
     /** The names InfraKit uses for its own tags: a label may not pose as one. */
     static final String RESERVED_PREFIX = "infrakit.";

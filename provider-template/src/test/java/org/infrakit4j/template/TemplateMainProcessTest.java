@@ -2,6 +2,8 @@ package org.infrakit4j.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.runtime.PluginLauncher;
+import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.RawJson;
@@ -72,6 +75,10 @@ class TemplateMainProcessTest {
         Process p = processes.start("--properties-schema");
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_OK);
-        assertThat(processes.output(0)).contains("\"required\" : [ \"Size\" ]");
+        // the whole output is the schema, as one JSON document: nothing logged before or after it
+        String printed = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .readTree(processes.output(0)).toString();
+        assertThat(printed).isEqualTo(PropertiesSchema.of(TemplateProperties.class).toString());
+        assertThat(printed).contains("\"required\":[\"Size\"]");
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
+import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** Decoding and schema of the Properties record. */
 class TemplatePropertiesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Test
     void decodesSizeAndLabelsWithNamesMatchedCaseInsensitively() {
         TemplateProperties p = TemplateProperties.decode(new RawJson("{\"size\":\"Large\",\"labels\":{\"a\":\"b\"}}"));
@@ -39,12 +42,21 @@ class TemplatePropertiesTest {
     }
 
     @Test
-    void theSchemaListsEveryFieldRequiresSizeAndRefusesOthers() throws Exception {
-        JsonNode schema = new ObjectMapper().readTree(TemplatePropertiesSchema.json());
-        assertThat(schema.path("properties").size()).isEqualTo(TemplateProperties.class.getRecordComponents().length);
-        assertThat(schema.path("required").toString()).isEqualTo("[\"Size\"]");
+    void theSchemaDocumentsWhatDecodeAccepts() throws Exception {
+        JsonNode schema = PropertiesSchema.of(TemplateProperties.class);
         assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
         assertThat(schema.at("/properties/Size/enum").toString()).isEqualTo("[\"small\",\"medium\",\"large\"]");
         assertThat(schema.at("/properties/Labels/additionalProperties/type").asText()).isEqualTo("string");
+        // every size the schema lists decodes, and Properties the plugin accepts conform to the schema
+        for (JsonNode size : schema.at("/properties/Size/enum")) {
+            String accepted = "{\"Size\":" + size + ",\"Labels\":{\"team\":\"a\"}}";
+            TemplateProperties.decode(new RawJson(accepted));
+            assertThat(PropertiesSchema.violations(schema, JSON.readTree(accepted))).isEmpty();
+        }
+        // what the schema calls required, decoding refuses without
+        assertThat(schema.path("required").toString()).isEqualTo("[\"Size\"]");
+        assertThat(PropertiesSchema.violations(schema, JSON.readTree("{}"))).containsExactly("(top): Size is required");
+        assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{}")))
+                .hasMessageStartingWith("invalid properties: Properties.Size: is required");
     }
 }

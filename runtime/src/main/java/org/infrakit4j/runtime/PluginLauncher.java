@@ -201,9 +201,28 @@ public final class PluginLauncher {
             }
             return e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE;
         });
+        cli.setExecutionStrategy(PluginLauncher::printSchemaOrRun);
         cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || e instanceof UsageException
                 ? EXIT_USAGE : e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
         return cli.execute(args);
+    }
+
+    /**
+     * {@code --properties-schema} ({@link PropertiesSchema.Flag}) prints and exits 0 before the command runs, so it
+     * touches no backend and needs no other flag; help and version requests still come first.
+     */
+    private static int printSchemaOrRun(CommandLine.ParseResult parsed) {
+        if (!parsed.isUsageHelpRequested() && !parsed.isVersionHelpRequested()) {
+            for (CommandLine.Model.CommandSpec mixin : parsed.commandSpec().mixins().values()) {
+                if (mixin.userObject() instanceof PropertiesSchema.Flag flag && flag.requested()) {
+                    java.io.PrintWriter out = parsed.commandSpec().commandLine().getOut();
+                    out.println(flag.json());
+                    out.flush();
+                    return EXIT_OK;
+                }
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     /**

@@ -214,7 +214,8 @@ public final class StrictProperties {
         return null;
     }
 
-    private static String jsonName(RecordComponent c) {
+    /** A component's member name: its @JsonProperty name, else the component name. */
+    static String jsonName(RecordComponent c) {
         JsonProperty p = c.getAccessor().getAnnotation(JsonProperty.class);
         if (p == null) {
             p = c.getAnnotation(JsonProperty.class);
