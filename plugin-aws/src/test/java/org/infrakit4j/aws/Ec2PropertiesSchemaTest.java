@@ -3,20 +3,14 @@ package org.infrakit4j.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.infrakit4j.runtime.PluginLauncher;
 import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.spi.RawJson;
-import org.infrakit4j.testkit.PluginProcess;
+import org.infrakit4j.testkit.SchemaChecks;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,21 +90,8 @@ class Ec2PropertiesSchemaTest {
 
     @Test
     void thePropertiesSchemaFlagPrintsTheSchemaAndExitsZeroTouchingNothing() throws Exception {
-        Path home = Files.createTempDirectory(Path.of("/tmp"), "ik4ja-");
-        try (PluginProcess processes = new PluginProcess(Ec2Main.class, home, Map.of())) {
-            // an endpoint where nothing listens: printing must not need EC2, nor the plugins directory
-            Process p = processes.start("--properties-schema", "--region", "us-east-1", "--endpoint",
-                    "http://127.0.0.1:9", "--plugins-dir", home.resolve("plugins").toString());
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_OK);
-            // the whole output is the schema, one JSON document: nothing logged before or after it
-            assertThat(new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    .readTree(processes.output(0)).toString()).isEqualTo(schema.toString());
-            assertThat(home.resolve("plugins")).doesNotExist();
-        } finally {
-            try (var files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        // a backend where nothing listens: printing must not need it, nor the plugins directory
+        SchemaChecks.printsTheSchemaAlone(Ec2Main.class, schema, "--region", "us-east-1", "--endpoint", "http://127.0.0.1:9");
     }
+
 }

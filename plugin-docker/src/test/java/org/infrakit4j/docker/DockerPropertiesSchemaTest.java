@@ -3,21 +3,14 @@ package org.infrakit4j.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.infrakit4j.runtime.PluginLauncher;
 import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.spi.RawJson;
-import org.infrakit4j.testkit.PluginProcess;
+import org.infrakit4j.testkit.SchemaChecks;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,10 +64,10 @@ class DockerPropertiesSchemaTest {
             JsonNode values = schema.at(e.getKey() + "/enum");
             assertThat(values.size()).as(e.getKey()).isGreaterThan(2);
             for (JsonNode value : values) {
-                JsonNode p = with(e.getValue(), value);
+                JsonNode p = SchemaChecks.replaced(FULL, e.getValue(), value);
                 DockerJson.decode(new RawJson(p.toString()));
             }
-            JsonNode bad = with(e.getValue(), JSON.getNodeFactory().textNode("sometimes"));
+            JsonNode bad = SchemaChecks.replaced(FULL, e.getValue(), JSON.getNodeFactory().textNode("sometimes"));
             assertThat(PropertiesSchema.violations(schema, bad)).hasSize(1);
             assertThatThrownBy(() -> DockerJson.decode(new RawJson(bad.toString()))).as(e.getKey())
                     .hasMessageContaining("invalid properties");
@@ -87,7 +80,7 @@ class DockerPropertiesSchemaTest {
                     + ",\"Target\":\"/data\"}]}"));
         }
         for (String port : List.of("65536x", "80/icmp")) {
-            JsonNode bad = with("/ExposedPorts/0", JSON.getNodeFactory().textNode(port));
+            JsonNode bad = SchemaChecks.replaced(FULL, "/ExposedPorts/0", JSON.getNodeFactory().textNode(port));
             assertThat(PropertiesSchema.violations(schema, bad)).hasSize(1);
             assertThatThrownBy(() -> DockerJson.decode(new RawJson(bad.toString())))
                     .hasMessageContaining("Properties.ExposedPorts[0]: must be PORT or PORT/PROTOCOL");
@@ -98,60 +91,13 @@ class DockerPropertiesSchemaTest {
     void theDocumentedDefaultsAreWhatTheRecordsTakeWhenAbsent() throws Exception {
         DockerProperties decoded = DockerJson.decode(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{\"Target\":"
                 + "\"/d\"}],\"RestartPolicy\":{},\"InitScript\":{}}"));
-        int checked = defaultsAgree(schema, JSON.valueToTree(decoded));
+        int checked = SchemaChecks.defaultsAgree(schema, JSON.valueToTree(decoded));
         assertThat(checked).as("defaults compared").isEqualTo(9);
     }
-
-    /** Compares each documented default with the decoded value where the member is present; returns how many. */
-    static int defaultsAgree(JsonNode schema, JsonNode decoded) {
-        int checked = 0;
-        if (schema.has("items") && decoded.isArray()) {
-            for (JsonNode element : decoded) {
-                checked += defaultsAgree(schema.get("items"), element);
-            }
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> member = it.next();
-            JsonNode value = decoded.path(member.getKey());
-            if (member.getValue().has("default")) {
-                assertThat(value.toString()).as(member.getKey()).isEqualTo(member.getValue().get("default").toString());
-                checked++;
-            }
-            checked += defaultsAgree(member.getValue(), value);
-        }
-        return checked;
-    }
-
-    private static JsonNode with(String pointer, JsonNode value) throws Exception {
-        JsonNode p = JSON.readTree(FULL);
-        int slash = pointer.lastIndexOf('/');
-        JsonNode parent = p.at(pointer.substring(0, slash));
-        String last = pointer.substring(slash + 1);
-        if (parent.isArray()) {
-            ((com.fasterxml.jackson.databind.node.ArrayNode) parent).set(Integer.parseInt(last), value);
-        } else {
-            ((ObjectNode) parent).set(last, value);
-        }
-        return p;
-    }
-
     @Test
     void thePropertiesSchemaFlagPrintsTheSchemaAndExitsZeroTouchingNothing() throws Exception {
-        Path home = Files.createTempDirectory(Path.of("/tmp"), "ik4jd-");
-        try (PluginProcess processes = new PluginProcess(DockerMain.class, home, Map.of())) {
-            // an engine where nothing listens: printing must not need Docker, nor the plugins directory
-            Process p = processes.start("--properties-schema", "--docker-host", "tcp://127.0.0.1:9",
-                    "--plugins-dir", home.resolve("plugins").toString());
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_OK);
-            // the whole output is the schema, one JSON document: nothing logged before or after it
-            assertThat(new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    .readTree(processes.output(0)).toString()).isEqualTo(schema.toString());
-            assertThat(home.resolve("plugins")).doesNotExist();
-        } finally {
-            try (var files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        // a backend where nothing listens: printing must not need it, nor the plugins directory
+        SchemaChecks.printsTheSchemaAlone(DockerMain.class, schema, "--docker-host", "tcp://127.0.0.1:9");
     }
+
 }

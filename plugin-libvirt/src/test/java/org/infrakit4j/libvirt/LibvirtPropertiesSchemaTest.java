@@ -3,22 +3,13 @@ package org.infrakit4j.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.infrakit4j.runtime.PluginLauncher;
 import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.spi.RawJson;
-import org.infrakit4j.testkit.PluginProcess;
+import org.infrakit4j.testkit.SchemaChecks;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,18 +65,18 @@ class LibvirtPropertiesSchemaTest {
             JsonNode values = schema.at(e.getKey() + "/enum");
             assertThat(values.size()).as(e.getKey()).isGreaterThan(1);
             for (JsonNode value : values) {
-                decode(with(e.getValue(), value).toString());
+                decode(SchemaChecks.replaced(FULL, e.getValue(), value).toString());
             }
-            JsonNode bad = with(e.getValue(), JSON.getNodeFactory().textNode("floppy"));
+            JsonNode bad = SchemaChecks.replaced(FULL, e.getValue(), JSON.getNodeFactory().textNode("floppy"));
             assertThat(PropertiesSchema.violations(schema, bad)).as(e.getKey()).hasSize(1);
             assertThatThrownBy(() -> decode(bad.toString())).as(e.getKey()).hasMessageContaining("invalid properties");
         }
         for (String prefix : List.of("-web", "a".repeat(41))) {
-            JsonNode bad = with("/NamePrefix", JSON.getNodeFactory().textNode(prefix));
+            JsonNode bad = SchemaChecks.replaced(FULL, "/NamePrefix", JSON.getNodeFactory().textNode(prefix));
             assertThat(PropertiesSchema.violations(schema, bad)).as(prefix).hasSize(1);
             assertThatThrownBy(() -> decode(bad.toString())).hasMessageContaining("Properties.NamePrefix: must be");
         }
-        JsonNode tooBig = with("/MemoryMiB", JSON.getNodeFactory().numberNode(16777217L));
+        JsonNode tooBig = SchemaChecks.replaced(FULL, "/MemoryMiB", JSON.getNodeFactory().numberNode(16777217L));
         assertThat(PropertiesSchema.violations(schema, tooBig)).hasSize(1);
         assertThatThrownBy(() -> decode(tooBig.toString())).hasMessageContaining("Properties.MemoryMiB: must be");
     }
@@ -94,59 +85,12 @@ class LibvirtPropertiesSchemaTest {
     void theDocumentedDefaultsAreWhatTheRecordsTakeWhenAbsent() {
         LibvirtProperties decoded = decode("{\"Disks\":[{\"Kind\":\"new\",\"SizeMiB\":1}],"
                 + "\"Interfaces\":[{\"Network\":\"default\"}]}");
-        assertThat(defaultsAgree(schema, JSON.valueToTree(decoded))).as("defaults compared").isEqualTo(10);
+        assertThat(SchemaChecks.defaultsAgree(schema, JSON.valueToTree(decoded))).as("defaults compared").isEqualTo(10);
     }
-
-    /** Compares each documented default with the decoded value where the member is present; returns how many. */
-    private static int defaultsAgree(JsonNode schema, JsonNode decoded) {
-        int checked = 0;
-        if (schema.has("items") && decoded.isArray()) {
-            for (JsonNode element : decoded) {
-                checked += defaultsAgree(schema.get("items"), element);
-            }
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> member = it.next();
-            JsonNode value = decoded.path(member.getKey());
-            if (member.getValue().has("default")) {
-                assertThat(value.toString()).as(member.getKey()).isEqualTo(member.getValue().get("default").toString());
-                checked++;
-            }
-            checked += defaultsAgree(member.getValue(), value);
-        }
-        return checked;
-    }
-
-    private static JsonNode with(String pointer, JsonNode value) throws Exception {
-        JsonNode p = JSON.readTree(FULL);
-        int slash = pointer.lastIndexOf('/');
-        JsonNode parent = p.at(pointer.substring(0, slash));
-        String last = pointer.substring(slash + 1);
-        if (parent.isArray()) {
-            ((ArrayNode) parent).set(Integer.parseInt(last), value);
-        } else {
-            ((ObjectNode) parent).set(last, value);
-        }
-        return p;
-    }
-
     @Test
     void thePropertiesSchemaFlagPrintsTheSchemaAndExitsZeroTouchingNothing() throws Exception {
-        Path home = Files.createTempDirectory(Path.of("/tmp"), "ik4jl-");
-        try (PluginProcess processes = new PluginProcess(LibvirtMain.class, home, Map.of())) {
-            // a libvirtd where nothing listens: printing must not need libvirt, nor the plugins directory
-            Process p = processes.start("--properties-schema", "--uri", "qemu+tcp://127.0.0.1:9/system",
-                    "--plugins-dir", home.resolve("plugins").toString());
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).isEqualTo(PluginLauncher.EXIT_OK);
-            // the whole output is the schema, one JSON document: nothing logged before or after it
-            assertThat(new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    .readTree(processes.output(0)).toString()).isEqualTo(schema.toString());
-            assertThat(home.resolve("plugins")).doesNotExist();
-        } finally {
-            try (var files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        // a backend where nothing listens: printing must not need it, nor the plugins directory
+        SchemaChecks.printsTheSchemaAlone(LibvirtMain.class, schema, "--uri", "qemu+tcp://127.0.0.1:9/system");
     }
+
 }
