@@ -141,6 +141,10 @@ class LibvirtTakeoverTest {
                 assertThat(poll.provisioned()).hasSize(1);
                 assertThat(poll.destroyed()).isEmpty();
             }
+            // Provision answers once the domain is defined; its start (and with it the full Properties) may finish
+            // in the background on a busy machine.
+            await("the 3 new domains running", () -> client.describeInstances(rolled.filter(), true).stream()
+                    .filter(d -> d.properties().json().contains("\"State\":\"running\"")).count() == 3);
             List<Description> after = client.describeInstances(rolled.filter(), true);
             assertThat(after).hasSize(3).allSatisfy(d -> {
                 assertThat(d.id().value()).startsWith(prefix + "-");
