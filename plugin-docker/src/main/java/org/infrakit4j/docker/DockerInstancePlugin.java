@@ -23,6 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.docker.DockerEngine.Operation;
+import org.infrakit4j.rpc.GoQuote;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.Patience;
 import org.infrakit4j.runtime.ReapPolicy;
@@ -287,12 +289,12 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                         }
                     });
             if (network.isEmpty()) {
-                throw InstanceException.invalid(at + ".Name", "network " + InstanceException.quote(a.name())
+                throw InstanceException.invalid(at + ".Name", "network " + GoQuote.quote(a.name())
                         + " does not exist; create it first (this plugin does not create networks, the reference "
                         + "plugin did)");
             }
             if (a.driver() != null && !a.driver().equals(network.get().getDriver())) {
-                throw InstanceException.invalid(at + ".Driver", "network " + InstanceException.quote(a.name())
+                throw InstanceException.invalid(at + ".Driver", "network " + GoQuote.quote(a.name())
                         + " has driver " + network.get().getDriver() + ", not " + a.driver());
             }
         }
@@ -375,18 +377,18 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             try {
                 return docker.inspectContainerCmd(name).exec();
             } catch (NotFoundException e) {
-                throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(name)
+                throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(name)
                         + ": the container name was in use but is gone now; retry");
             }
         });
         Map<String, String> have = c.getConfig().getLabels();
         if (!labels.isManaged(have) || !labels.inNamespace(have)) {
-            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(name)
+            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(name)
                     + " is the name of container " + c.getId() + ", which this plugin does not manage");
         }
         Map<String, String> view = DockerLabels.view(have, store.get(c.getId()));
         if (!Optional.of(name).equals(DockerLabels.logicalId(have)) || !Description.matches(view, wanted.tags())) {
-            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(name)
+            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(name)
                     + " is held by container " + c.getId() + " with other tags");
         }
         Optional<String> deadIn = dead.deadState(c, Instant.now());
@@ -405,7 +407,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private InstanceId startAgain(InspectContainerResponse c, DockerContainerSpec spec, String state) {
         String id = c.getId();
         if (destroying.containsKey(id)) {
-            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(spec.name()
+            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(spec.name()
                     .orElseThrow()) + ": its dead container " + id + " is being destroyed; retry");
         }
         Set<String> joined = c.getNetworkSettings() == null || c.getNetworkSettings().getNetworks() == null
@@ -463,10 +465,10 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     @Override
     public void label(InstanceId instance, Map<String, String> add) {
         labels.checkLabelable(add);
-        String id = fullId(instance.value()).orElseThrow(() -> InstanceException.notFound(instance));
+        String id = fullId(instance.value()).orElseThrow(() -> WireErrors.notFound(instance));
         locks.run(id, () -> {
             Container c = engine.findContainer(id).filter(this::ownsOrAdopts)
-                    .orElseThrow(() -> InstanceException.notFound(instance));
+                    .orElseThrow(() -> WireErrors.notFound(instance));
             try {
                 store.merge(c.getId(), add);
             } catch (IOException e) {
