@@ -3,12 +3,10 @@ package org.infrakit4j.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,14 +42,12 @@ class Ec2KillNineTest {
     private static final String LOAD_KEY = "ik4j.kill-load";
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
-    private Path home;
     private PluginProcess processes;
     private Ec2Client admin;
 
     @BeforeEach
     void home() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4ja-");
-        processes = new PluginProcess(Ec2Main.class, home, Ec2Emulator.processEnvironment());
+        processes = PluginProcess.inNewHome(Ec2Main.class, "ik4ja-", Ec2Emulator.processEnvironment());
         admin = Ec2Emulator.client();
     }
 
@@ -64,9 +60,6 @@ class Ec2KillNineTest {
             }
         } finally {
             admin.close();
-            try (var files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

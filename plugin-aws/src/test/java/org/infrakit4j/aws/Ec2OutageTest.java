@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,9 +62,9 @@ class Ec2OutageTest {
 
     @BeforeEach
     void start() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jo-");
+        processes = PluginProcess.inNewHome(Ec2Main.class, "ik4jo-", Ec2Emulator.processEnvironment());
+        home = processes.home();
         moto = PrivateMoto.start(home.resolve("moto.log"));
-        processes = new PluginProcess(Ec2Main.class, home, Ec2Emulator.processEnvironment());
     }
 
     @AfterEach
@@ -73,10 +72,12 @@ class Ec2OutageTest {
         if (load != null) {
             load.close();
         }
-        processes.close();
-        moto.close();
-        try (var files = Files.walk(home)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            if (moto != null) {
+                moto.close();
+            }
+        } finally {
+            processes.close(); // and its home, moto's log with it
         }
     }
 

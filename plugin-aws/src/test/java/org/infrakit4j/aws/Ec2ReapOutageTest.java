@@ -2,10 +2,8 @@ package org.infrakit4j.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -37,16 +35,14 @@ class Ec2ReapOutageTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
-    private Path home;
     private FakeEc2Proxy proxy;
     private PluginProcess processes;
     private Ec2Client admin;
 
     @BeforeEach
     void start() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jr-");
+        processes = PluginProcess.inNewHome(Ec2Main.class, "ik4jr-", Ec2Emulator.processEnvironment());
         proxy = FakeEc2Proxy.start(Ec2Emulator.endpoint());
-        processes = new PluginProcess(Ec2Main.class, home, Ec2Emulator.processEnvironment());
         admin = Ec2Emulator.client();
     }
 
@@ -60,9 +56,6 @@ class Ec2ReapOutageTest {
             }
         } finally {
             admin.close();
-            try (var files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

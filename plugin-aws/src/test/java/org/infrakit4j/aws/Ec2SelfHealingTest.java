@@ -3,11 +3,9 @@ package org.infrakit4j.aws;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -36,8 +34,8 @@ class Ec2SelfHealingTest extends SelfHealingContract {
 
     @BeforeEach
     void home() throws IOException {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jh-");
-        processes = new PluginProcess(Ec2Main.class, home, Ec2Emulator.processEnvironment());
+        processes = PluginProcess.inNewHome(Ec2Main.class, "ik4jh-", Ec2Emulator.processEnvironment());
+        home = processes.home();
         admin = Ec2Emulator.client();
     }
 
@@ -51,9 +49,6 @@ class Ec2SelfHealingTest extends SelfHealingContract {
             }
         } finally {
             admin.close();
-            try (var files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -66,19 +63,17 @@ class DockerOutageTest {
 
     private final String run = DockerTestBackend.randomHex(4);
     private final Map<String, String> namespace = Map.of("ik4j.namespace", "outage-" + run);
-    private Path home;
     private PrivateDockerd engine;
     private PluginProcess processes;
     private LoopingClients load;
 
     @BeforeEach
     void start() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jdo-");
+        processes = PluginProcess.inNewHome(DockerMain.class, "ik4jdo-", Map.of());
         engine = PrivateDockerd.start();
         try (DockerClient shared = DockerTestBackend.client(DockerTestBackend.host())) {
             engine.loadImage(shared, DockerTestBackend.image());
         }
-        processes = new PluginProcess(DockerMain.class, home, Map.of());
     }
 
     @AfterEach
@@ -91,9 +86,6 @@ class DockerOutageTest {
         }
         if (engine != null) {
             engine.close(); // the whole private engine goes, with anything a failed run left in it
-        }
-        try (Stream<Path> files = Files.walk(home)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.InstanceId;
@@ -32,18 +29,16 @@ class DockerReapOutageTest {
     private static final String REAPED = "infrakit4j_dead_instances_reaped_total{state=\"exited\"}";
     private static final String SEEN = "infrakit4j_dead_instances_seen_total{state=\"exited\"}";
 
-    private Path home;
     private PrivateDockerd engine;
     private PluginProcess processes;
 
     @BeforeEach
     void start() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jdr-");
+        processes = PluginProcess.inNewHome(DockerMain.class, "ik4jdr-", Map.of());
         engine = PrivateDockerd.start();
         try (DockerClient shared = DockerTestBackend.client(DockerTestBackend.host())) {
             engine.loadImage(shared, DockerTestBackend.image());
         }
-        processes = new PluginProcess(DockerMain.class, home, Map.of());
     }
 
     @AfterEach
@@ -53,9 +48,6 @@ class DockerReapOutageTest {
         }
         if (engine != null) {
             engine.close();
-        }
-        try (Stream<Path> files = Files.walk(home)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 

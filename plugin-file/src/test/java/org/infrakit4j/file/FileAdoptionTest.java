@@ -41,18 +41,15 @@ class FileAdoptionTest {
 
     @BeforeEach
     void home() throws IOException {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4ja-");
+        processes = PluginProcess.inNewHome(FileMain.class, "ik4ja-", Map.of());
+        home = processes.home();
         dir = home.resolve("instances");
         Files.createDirectories(dir);
-        processes = new PluginProcess(FileMain.class, home, Map.of());
     }
 
     @AfterEach
     void cleanup() throws Exception {
         processes.close();
-        try (Stream<Path> files = Files.walk(home)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     /**

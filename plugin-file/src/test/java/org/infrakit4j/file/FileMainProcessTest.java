@@ -33,16 +33,13 @@ class FileMainProcessTest {
 
     @BeforeEach
     void home() throws IOException {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jp-");
-        processes = new PluginProcess(FileMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(FileMain.class, "ik4jp-", Map.of());
+        home = processes.home();
     }
 
     @AfterEach
     void cleanup() throws Exception {
         processes.close();
-        try (var files = Files.walk(home)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     private Process start(String... args) throws IOException {
@@ -287,7 +284,7 @@ class FileMainProcessTest {
     @Test
     void theGoPluginsLogFlagAndDirVariableStillWorkAndAreLoggedAsDeprecated() throws Exception {
         Path files = home.resolve("go-dir");
-        processes = new PluginProcess(FileMain.class, home, Map.of("INFRAKIT_INSTANCE_FILE_DIR", files.toString()));
+        processes = processes.withEnvironment(Map.of("INFRAKIT_INSTANCE_FILE_DIR", files.toString()));
         Process p = start("--log", "5");
         awaitSocket(home.resolve("plugins/instance-file"), p);
         PluginProcess.term(p);

@@ -2,11 +2,9 @@ package org.infrakit4j.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -62,8 +59,8 @@ class LibvirtFreezeTest {
 
     @BeforeEach
     void home() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jlf-");
-        processes = new PluginProcess(LibvirtMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(LibvirtMain.class, "ik4jlf-", Map.of());
+        home = processes.home();
     }
 
     @AfterEach
@@ -73,11 +70,8 @@ class LibvirtFreezeTest {
                 load.close();
             }
             processes.close();
-            LibvirtTestEnv.removeAll(prefix);
         } finally {
-            try (Stream<Path> files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LibvirtTestEnv.removeAll(prefix);
         }
     }
 

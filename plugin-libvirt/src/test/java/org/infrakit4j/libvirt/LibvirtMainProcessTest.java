@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -57,19 +56,16 @@ class LibvirtMainProcessTest {
 
     @BeforeEach
     void home() throws IOException {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jlv-");
-        processes = new PluginProcess(LibvirtMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(LibvirtMain.class, "ik4jlv-", Map.of());
+        home = processes.home();
     }
 
     @AfterEach
     void cleanUp() throws Exception {
         try {
             processes.close();
-            LibvirtTestEnv.removeAll(prefix);
         } finally {
-            try (var files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LibvirtTestEnv.removeAll(prefix);
         }
     }
 

@@ -2,15 +2,12 @@ package org.infrakit4j.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.Reaper;
@@ -46,19 +43,16 @@ class LibvirtReapOutageTest {
 
     @BeforeEach
     void home() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jlr-");
-        processes = new PluginProcess(LibvirtMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(LibvirtMain.class, "ik4jlr-", Map.of());
+        home = processes.home();
     }
 
     @AfterEach
     void cleanUp() throws Exception {
         try {
             processes.close();
-            LibvirtTestEnv.removeAll(prefix);
         } finally {
-            try (Stream<Path> files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LibvirtTestEnv.removeAll(prefix);
         }
     }
 

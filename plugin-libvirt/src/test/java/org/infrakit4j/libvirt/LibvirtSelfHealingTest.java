@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.RawJson;
@@ -36,19 +33,16 @@ class LibvirtSelfHealingTest extends SelfHealingContract {
 
     @BeforeEach
     void home() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jlh-");
-        processes = new PluginProcess(LibvirtMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(LibvirtMain.class, "ik4jlh-", Map.of());
+        home = processes.home();
     }
 
     @AfterEach
     void cleanUp() throws Exception {
         try {
             processes.close();
-            LibvirtTestEnv.removeAll(prefix);
         } finally {
-            try (Stream<Path> files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LibvirtTestEnv.removeAll(prefix);
         }
     }
 

@@ -3,11 +3,9 @@ package org.infrakit4j.libvirt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,7 +31,6 @@ import org.libvirt.LibvirtException;
 class LibvirtTakeoverTest {
     private final String prefix = "ik4j-to" + UUID.randomUUID().toString().substring(0, 6);
     private final List<String> reference = new ArrayList<>();
-    private Path home;
     private PluginProcess processes;
 
     /** The group's config as it ran under the Go plugin (its reference shape), and the rolled-to one. */
@@ -51,6 +48,7 @@ class LibvirtTakeoverTest {
             if (processes != null) {
                 processes.close();
             }
+        } finally {
             LibvirtTestEnv.removeAll(prefix);
             for (String id : reference) { // transient: destroyed is gone
                 if (LibvirtTestEnv.domains(id).contains(id)) {
@@ -58,12 +56,6 @@ class LibvirtTakeoverTest {
                 }
                 for (String v : LibvirtTestEnv.volumes(id)) {
                     LibvirtTestEnv.virsh("vol-delete", "--pool", LibvirtTestEnv.pool(), v);
-                }
-            }
-        } finally {
-            if (home != null) {
-                try (var files = Files.walk(home)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
         }
@@ -91,8 +83,7 @@ class LibvirtTakeoverTest {
 
     @Test
     void aGroupOfThreeIsKeptThenRolledWithNothingOrphaned() throws Exception {
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jto-");
-        processes = new PluginProcess(LibvirtMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(LibvirtMain.class, "ik4jto-", Map.of());
         GroupLoop before = GroupLoop.cattle(null, prefix, properties(32, null), 3);
         Connect libvirt = new Connect(LibvirtTestEnv.uri());
         try {

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.rpc.InstancePluginClient;
@@ -31,16 +29,13 @@ class TemplateMainProcessTest {
     @BeforeEach
     void home() throws Exception {
         // Under /tmp: a unix socket path must stay under ~100 bytes, which a build directory may not.
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jt-");
-        processes = new PluginProcess(TemplateMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(TemplateMain.class, "ik4jt-", Map.of());
+        home = processes.home();
     }
 
     @AfterEach
     void cleanup() throws Exception {
         processes.close();
-        try (var files = Files.walk(home)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     @Test

@@ -1,13 +1,16 @@
 package org.infrakit4j.testkit;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.infrakit4j.rpc.PluginDirectory;
 
 /**
@@ -19,15 +22,52 @@ public final class PluginProcess implements AutoCloseable {
     private final Path home;
     private final Map<String, String> env;
     private final List<Process> started = new ArrayList<>();
+    /** Whether {@link #close} deletes the home: only one this object made (or was handed by {@link #withEnvironment}). */
+    private boolean ownsHome;
 
     /**
      * @param home {@code INFRAKIT_HOME} of the processes (sockets in {@code home/plugins}), also holding their output
      * @param env extra environment
      */
     public PluginProcess(Class<?> main, Path home, Map<String, String> env) {
+        this(main, home, env, false);
+    }
+
+    private PluginProcess(Class<?> main, Path home, Map<String, String> env, boolean ownsHome) {
         this.main = main;
         this.home = home;
         this.env = Map.copyOf(env);
+        this.ownsHome = ownsHome;
+    }
+
+    /**
+     * Processes in a new home under /tmp, which {@link #close} deletes with all in it. Under /tmp because a unix
+     * socket's path must stay short (108 bytes) and a build directory may be deep.
+     *
+     * @param prefix the home's name prefix, so that a leftover home tells which test made it
+     */
+    public static PluginProcess inNewHome(Class<?> main, String prefix, Map<String, String> env) throws IOException {
+        return new PluginProcess(main, Files.createTempDirectory(Path.of("/tmp"), prefix), env, true);
+    }
+
+    /**
+     * The same home with more environment, for a test whose environment names paths in the home. Only before any
+     * process is started; the new object takes over deleting the home.
+     */
+    public PluginProcess withEnvironment(Map<String, String> more) {
+        if (!started.isEmpty()) {
+            throw new IllegalStateException("processes were started with the old environment");
+        }
+        Map<String, String> merged = new java.util.HashMap<>(env);
+        merged.putAll(more);
+        PluginProcess next = new PluginProcess(main, home, merged, ownsHome);
+        ownsHome = false;
+        return next;
+    }
+
+    /** {@code INFRAKIT_HOME} of the processes. */
+    public Path home() {
+        return home;
     }
 
     /** Starts one more process with these arguments; the n-th started has output {@link #output(int) output(n)}. */
@@ -103,10 +143,18 @@ public final class PluginProcess implements AutoCloseable {
         throw new IOException("no VmRSS for process " + p.pid());
     }
 
+    /** Kills whatever is still running; then deletes the home if {@link #inNewHome} made it. */
     @Override
     public void close() throws InterruptedException {
         for (Process p : started) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (ownsHome) {
+            try (Stream<Path> files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + home, e);
+            }
         }
     }
 }
