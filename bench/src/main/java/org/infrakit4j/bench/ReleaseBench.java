@@ -184,7 +184,7 @@ public final class ReleaseBench implements Callable<Integer> {
             mine.add(s.readyMs);
             if (i == launches - 1) {
                 Thread.sleep(2000);
-                rss = rssKb(s.process.pid());
+                rss = PluginBench.rssKb(s.process.pid());
             }
             stop(s.process);
             if (ref != null) {
@@ -192,7 +192,7 @@ public final class ReleaseBench implements Callable<Integer> {
                 theirs.add(r.readyMs);
                 if (i == launches - 1) {
                     Thread.sleep(2000);
-                    refRss = rssKb(r.process.pid());
+                    refRss = PluginBench.rssKb(r.process.pid());
                 }
                 stop(r.process);
             }
@@ -446,15 +446,6 @@ public final class ReleaseBench implements Callable<Integer> {
 
     private static String kb(int bytes) {
         return String.format(Locale.ROOT, "%.0f KB", bytes / 1000.0);
-    }
-
-    static long rssKb(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return -1;
     }
 
     private static void deleteTree(Path root) {
