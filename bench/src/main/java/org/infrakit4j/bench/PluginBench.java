@@ -234,7 +234,8 @@ public final class PluginBench implements Callable<Integer> {
         return body.length >= prefix.length && Arrays.equals(body, 0, prefix.length, prefix, 0, prefix.length);
     }
 
-    private static long rssKb(long pid) throws IOException {
+    /** VmRSS of a process, in kB (-1 when /proc does not say). */
+    static long rssKb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", ""));

@@ -153,7 +153,9 @@ public final class Ec2Main implements Callable<Integer> {
         // and /healthz says "no credentials" meanwhile.
         credentials.check().ifPresent(missing -> LOG.atWarn().log(missing + "; every EC2 call fails until "
                 + "there are some"));
-        return Ec2SubTypePlugin.byType(new Ec2InstancePlugin(Ec2Sdk.client(config, credentials, meter, List.of()),
+        // Built beside the server's start: the socket appears without waiting for the SDK's classes.
+        return Ec2SubTypePlugin.byType(new Ec2InstancePlugin(Ec2ClientInBackground.start(
+                () -> Ec2Sdk.client(config, credentials, meter, List.of())),
                 config, credentials, policy, meter, Reaper.SWEEP_INTERVAL));
     }
 

@@ -44,6 +44,7 @@ public final class FileMain implements Callable<Integer> {
     boolean adopt;
 
     public static void main(String[] args) {
+        FileWarmUp.start();
         System.exit(PluginLauncher.execute(new FileMain(), args));
     }
 

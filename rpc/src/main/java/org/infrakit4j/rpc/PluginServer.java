@@ -39,6 +39,8 @@ public final class PluginServer implements AutoCloseable {
     private static final String TEXT = "text/plain; charset=utf-8";
     /** /healthz answers within about a second even when a backend hangs. */
     private static final Duration HEALTH_WAIT = Duration.ofMillis(900);
+    /** The warm-up is only a head start: a slow machine publishes the socket without waiting it out. */
+    private static final Duration WARM_UP_WAIT = Duration.ofSeconds(2);
 
     /**
      * Server settings.
@@ -164,13 +166,20 @@ public final class PluginServer implements AutoCloseable {
         server.setStopTimeout(config.stopTimeout.toMillis());
         server.setStopAtShutdown(false);
         PluginServer ps = new PluginServer(config.withSocket(socket), server, metrics, health);
+        // On the other core while Jetty starts; done before the socket appears, so a client's first call finds
+        // the call path loaded.
+        Thread warmUp = DispatchWarmUp.start();
         try {
             server.start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
             Files.writeString(ps.pidFile, Long.toString(ProcessHandle.current().pid()));
+            warmUp.join(WARM_UP_WAIT.toMillis());
             publish(bound, socket);
         } catch (Exception e) {
             ps.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             if (e instanceof IOException io) {
                 throw io;
             }

@@ -43,6 +43,7 @@ public final class RpcDispatcher {
     private final DescriptionCache descriptions = new DescriptionCache();
     private final int maxInFlight;
     private final Semaphore inFlight;
+    private final boolean logCalls;
 
     /** @param plugins the plugins by sub-type; key {@code ""} is the default (un-typed) plugin */
     public RpcDispatcher(Map<String, InstancePlugin> plugins) {
@@ -55,6 +56,11 @@ public final class RpcDispatcher {
      *     a hung backend costs at most this many threads and callers learn it instead of queueing
      */
     public RpcDispatcher(Map<String, InstancePlugin> plugins, PluginMetrics metrics, int maxInFlight) {
+        this(plugins, metrics, maxInFlight, true);
+    }
+
+    /** @param logCalls false for the start-up warm-up ({@link DispatchWarmUp}): its calls came from no client */
+    RpcDispatcher(Map<String, InstancePlugin> plugins, PluginMetrics metrics, int maxInFlight, boolean logCalls) {
         if (plugins.isEmpty()) {
             throw new IllegalArgumentException("no plugin to serve");
         }
@@ -65,6 +71,7 @@ public final class RpcDispatcher {
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
+        this.logCalls = logCalls;
     }
 
     /** The envelope of a request; {@code rawId} is null for a notification. */
@@ -218,8 +225,8 @@ public final class RpcDispatcher {
     }
 
     /** One line per call: method, type, instance (the new one for Provision), duration, error. */
-    private static void logCall(InstanceCall call, Object outcome, long startNanos, String error, Level level) {
-        if (!LOG.isEnabledForLevel(level)) {
+    private void logCall(InstanceCall call, Object outcome, long startNanos, String error, Level level) {
+        if (!logCalls || !LOG.isEnabledForLevel(level)) {
             return;
         }
         var event = LOG.atLevel(level).addKeyValue("method", "Instance." + call.method());
