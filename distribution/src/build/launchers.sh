@@ -24,7 +24,16 @@ for jar in "$dist"/lib/*.jar; do
   cat >"$dist/bin/$name" <<LAUNCHER
 #!/bin/sh
 # $summary Flags: --help.
-exec "\$(dirname "\$0")/infrakit4j-java" $main "\$@"
+# Follows symlinks to its real place (it may be linked into /usr/local/bin), where infrakit4j-java is.
+self=\$0
+while [ -L "\$self" ]; do
+  link=\$(readlink "\$self")
+  case \$link in
+    /*) self=\$link ;;
+    *) self=\$(dirname "\$self")/\$link ;;
+  esac
+done
+exec "\$(dirname "\$self")/infrakit4j-java" $main "\$@"
 LAUNCHER
   chmod 0755 "$dist/bin/$name"
   seen[$name]=1
