@@ -8,15 +8,21 @@ dist=$1
 root=$2
 third_party=$3
 cp "$root/LICENSE" "$dist/LICENSE"
-cp "$third_party" "$dist/THIRD-PARTY.txt"
+# The list without the project's own modules, which LICENSE covers.
+entries=$(grep '^ *(' "$third_party" | grep -v '(org\.infrakit4j:' || true)
+{
+  echo "The $(printf '%s\n' "$entries" | grep -c .) third-party libraries in lib/, each with the licence(s) its pom declares:"
+  echo
+  printf '%s\n' "$entries" | sed 's/^ *//'
+} >"$dist/THIRD-PARTY.txt"
 missing=0
+# Each entry ends "(groupId:artifactId:version - url)": the jar is lib/artifactId-version.jar.
+listed=$(printf '%s\n' "$entries" | sed -n 's/.*(\([^ :()]*\):\([^ :()]*\):\([^ ()]*\) - [^()]*)$/\2-\3.jar/p')
 for jar in "$dist"/lib/*.jar; do
-  file=$(basename "$jar" .jar)
+  file=$(basename "$jar")
   case $file in infrakit4j-*) continue ;; esac
-  # artifactId-version.jar: the list names it "groupId:artifactId:version"
-  if ! grep -q ":${file%-*}:${file##*-} " "$dist/THIRD-PARTY.txt" \
-      && ! grep -qF ":$(sed 's/-\([0-9][^-]*\(-[a-z]*\)*\)$/:\1/' <<<"$file") " "$dist/THIRD-PARTY.txt"; then
-    echo "notices: lib/$file.jar is not in THIRD-PARTY.txt" >&2
+  if ! printf '%s\n' "$listed" | grep -qxF "$file"; then
+    echo "notices: lib/$file is not in THIRD-PARTY.txt" >&2
     missing=1
   fi
 done
@@ -46,4 +52,4 @@ trap 'rm -rf "$work"' EXIT
     sed 's/[[:space:]]*$//' "$work/$sum"
   done <"$work/order"
 } >"$dist/NOTICE"
-echo "LICENSE, NOTICE ($(wc -l <"$work/order") third-party notices) and THIRD-PARTY.txt ($(grep -c ' (' "$dist/THIRD-PARTY.txt") libraries)"
+echo "LICENSE, NOTICE ($(wc -l <"$work/order") third-party notices) and THIRD-PARTY.txt ($(printf '%s\n' "$listed" | grep -c .) libraries)"
