@@ -86,7 +86,7 @@ class ContainerImageIT {
             }
             assertThat(Files.getOwner(socket).getName()).as("the plugin runs as the image's user").isEqualTo("10001");
             try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(30))) {
-                assertThat(client.handshake()).as("the Instance SPI version").matches("0\\.6\\.[01]");
+                assertThat(client.handshake()).as("the Instance SPI version").matches("Instance/0\\.6\\.[01]");
                 InstanceId id = client.provision(Spec.of(RawJson.of("{\"In\":\"a container\"}"), Map.of("at", "c")));
                 assertThat(client.describeInstances(Map.of("at", "c"), false)).extracting(d -> d.id())
                         .containsExactly(id);
