@@ -42,6 +42,24 @@ if [[ -d $d ]]; then
   stop_recorded "$d/libvirtd.proc" libvirtd 30
   stop_recorded "$d/virtlogd.proc" virtlogd 10
   rm -f "$d/env" "$d/summary"
+  # Put back what up.sh changed outside the state dir: the default
+  # network's autostart link, /dev/kvm's group and mode, the kvm group.
+  autostart=/etc/libvirt/qemu/networks/autostart/default.xml
+  if [[ -L $d/default-network-autostart || -e $d/default-network-autostart ]]; then
+    if [[ -L $autostart || -e $autostart ]]; then
+      rm -f "$d/default-network-autostart"
+    else
+      mv "$d/default-network-autostart" "$autostart"
+    fi
+  fi
+  if [[ -f $d/kvm.saved && -e /dev/kvm ]]; then
+    read -r gid mode <"$d/kvm.saved"
+    chgrp "$gid" /dev/kvm && chmod "$mode" /dev/kvm && rm -f "$d/kvm.saved"
+  fi
+  if [[ -f $d/kvm-group.created ]]; then
+    groupdel kvm 2>/dev/null || log "libvirt: could not remove the kvm group it added"
+    rm -f "$d/kvm-group.created"
+  fi
 fi
 
 # --- moto

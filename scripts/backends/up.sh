@@ -211,16 +211,28 @@ start_libvirt() {
   chmod a+x "$d"
 
   # /dev/kvm is root-only here; without group access every define waits
-  # ~40 s on a KVM probe. (Guests still run as type='qemu', TCG.)
+  # ~40 s on a KVM probe. (Guests still run as type='qemu', TCG.) What is
+  # changed is recorded in the state dir; down.sh puts it back.
   if [[ -e /dev/kvm ]]; then
-    getent group kvm >/dev/null || groupadd --system kvm
+    [[ -f $d/kvm.saved ]] || stat -c '%g %a' /dev/kvm >"$d/kvm.saved"
+    if ! getent group kvm >/dev/null; then
+      groupadd --system kvm
+      touch "$d/kvm-group.created"
+    fi
     chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
   fi
 
   # The packaged "default" network autostarts a virbr0 bridge on
   # 192.168.122.0/24 (a private range this machine must not use). Tests
-  # need no network, so keep it from autostarting.
-  rm -f /etc/libvirt/qemu/networks/autostart/default.xml
+  # need no network, so keep it from autostarting while libvirtd runs for
+  # this state dir: its autostart link is moved here and down.sh moves it
+  # back.
+  local autostart=/etc/libvirt/qemu/networks/autostart/default.xml
+  if [[ -L $autostart || -e $autostart ]]; then
+    [[ -L $d/default-network-autostart || -e $d/default-network-autostart ]] ||
+      mv "$autostart" "$d/default-network-autostart"
+    rm -f "$autostart"
+  fi
 
   # virtlogd: qemu's console/log handler; libvirtd talks to it.
   if owned_pid "$d/virtlogd.proc" >/dev/null; then

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Build step (not shipped): starts each plugin of the assembled distribution once, until its socket is ready,
-# with IK4J_CDS_DUMP set, so the JVM writes lib/<main class>.jsa on exit. A plugin that cannot start here
-# simply gets no archive.
+# with IK4J_CDS_DUMP=1, so the JVM writes lib/cds/KEY/<main class>.jsa on exit (KEY: this directory and this JVM,
+# see bin/infrakit4j-java). The archive serves starts from this directory only; the tarball ships none, and an
+# unpacked copy records its own on its first start. A plugin that cannot start here simply gets no archive.
 set -u
 dist=$1
 work=$(mktemp -d /tmp/ik4j-cds.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+rm -rf "$dist/lib/cds" "$dist"/lib/*.jsa
 for launcher in "$dist"/bin/infrakit-instance-*; do
   name=$(basename "$launcher")
   main=$(sed -n 's/.*infrakit4j-java" \([A-Za-z0-9.]*\).*/\1/p' "$launcher")
   [ -n "$main" ] || continue
-  rm -f "$dist/lib/$main.jsa"
-  INFRAKIT_HOME="$work/$name" IK4J_CDS_DUMP="$dist/lib/$main.jsa" "$launcher" --plugins-dir "$work/p" \
+  INFRAKIT_HOME="$work/$name" IK4J_CDS_DUMP=1 "$launcher" --plugins-dir "$work/p" \
     --name "$name" --log-level error >"$work/$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
@@ -21,11 +22,12 @@ for launcher in "$dist"/bin/infrakit-instance-*; do
   done
   kill -TERM "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
-  if [ -f "$dist/lib/$main.jsa" ]; then
-    chmod 0644 "$dist/lib/$main.jsa"
-    echo "class data archive for $name: lib/$main.jsa"
+  archive=$(find "$dist/lib/cds" -name "$main.jsa" 2>/dev/null | head -1)
+  if [ -n "$archive" ]; then
+    chmod 0644 "$archive"
+    echo "class data archive for $name: ${archive#"$dist"/}"
   else
-    echo "no class data archive for $name (it did not start here)"
+    echo "no class data archive for $name (it did not start here: $(tail -1 "$work/$name.log"))"
   fi
 done
 exit 0

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Build step (not shipped): writes bin/<name> for every jar in lib/ that declares a launcher in
-# META-INF/infrakit4j/launcher.properties (name=, main=, summary=). A provider module declares its own launcher,
-# so the distribution keeps no list of plugins.
+# Build step (not shipped): writes bin/<name> and systemd/<name>.service for every jar in lib/ that declares a
+# launcher in META-INF/infrakit4j/launcher.properties (name=, main=, summary=). A provider module declares its own
+# launcher, so the distribution keeps no list of plugins.
 set -euo pipefail
 dist=$1
 count=0
 declare -A seen
+rm -rf "$dist/systemd"
+mkdir -p "$dist/systemd"
 for jar in "$dist"/lib/*.jar; do
   props=$(unzip -p "$jar" META-INF/infrakit4j/launcher.properties 2>/dev/null) || continue
   name=$(printf '%s\n' "$props" | sed -n 's/^name=//p')
@@ -24,11 +26,62 @@ for jar in "$dist"/lib/*.jar; do
   cat >"$dist/bin/$name" <<LAUNCHER
 #!/bin/sh
 # $summary Flags: --help.
-exec "\$(dirname "\$0")/infrakit4j-java" $main "\$@"
+# Follows symlinks to its real place (it may be linked into /usr/local/bin), where infrakit4j-java is.
+self=\$0
+while [ -L "\$self" ]; do
+  link=\$(readlink "\$self")
+  case \$link in
+    /*) self=\$link ;;
+    *) self=\$(dirname "\$self")/\$link ;;
+  esac
+done
+exec "\$(dirname "\$self")/infrakit4j-java" $main "\$@"
 LAUNCHER
   chmod 0755 "$dist/bin/$name"
+  # The unit expects the release at /opt/infrakit4j (a link to infrakit4j-<version> makes upgrades one ln -sfn)
+  # and a system user "infrakit"; the README's systemd section tells how to install it.
+  cat >"$dist/systemd/$name.service" <<UNIT
+[Unit]
+Description=$summary
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=infrakit
+Group=infrakit
+# Sockets in /run/infrakit/plugins (point InfraKit at it: INFRAKIT_PLUGINS_DIR=/run/infrakit/plugins). Kept when
+# one plugin stops, as the other plugins' sockets are in it too.
+RuntimeDirectory=infrakit/plugins
+RuntimeDirectoryMode=0700
+RuntimeDirectoryPreserve=yes
+# INFRAKIT_HOME: the plugins' state (e.g. plugin-file's instance files); the cache: class data for a fast start.
+StateDirectory=infrakit4j
+CacheDirectory=infrakit4j
+Environment=INFRAKIT_HOME=/var/lib/infrakit4j
+Environment=XDG_CACHE_HOME=/var/cache/infrakit4j
+# JVM options (e.g. JAVA_OPTS=-Xmx512m) and the plugin's own flags (ARGS=...) go in this optional file.
+Environment=JAVA_OPTS=
+Environment=ARGS=
+EnvironmentFile=-/etc/default/$name
+ExecStart=/opt/infrakit4j/bin/$name --plugins-dir /run/infrakit/plugins \$ARGS
+# SIGTERM: calls in flight finish (--stop-timeout, 10 s by default), the socket is removed, exit 0.
+KillSignal=SIGTERM
+TimeoutStopSec=60
+Restart=on-failure
+RestartSec=5
+# Exit 2 is a bad command line: restarting cannot help.
+RestartPreventExitStatus=2
+NoNewPrivileges=yes
+PrivateTmp=yes
+ProtectSystem=full
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  chmod 0644 "$dist/systemd/$name.service"
   seen[$name]=1
-  echo "launcher bin/$name: $main (from $(basename "$jar"))"
+  echo "launcher bin/$name and systemd/$name.service: $main (from $(basename "$jar"))"
   count=$((count + 1))
 done
 if [ "$count" -eq 0 ]; then

@@ -117,6 +117,9 @@ public final class RpcDispatcher {
 
     private byte[] failed(String method, long startNanos, RawJson id, RpcError e) {
         metrics.recordCall(method, System.nanoTime() - startNanos);
+        if (e.kind == null) {
+            logRefused(method, startNanos, e);
+        }
         switch (e.code) {
             case PARSE_ERROR -> metrics.recordRpcError(method, PluginMetrics.RpcFailure.parse_error);
             case INVALID_REQUEST -> metrics.recordRpcError(method, PluginMetrics.RpcFailure.invalid_request);
@@ -224,7 +227,25 @@ public final class RpcDispatcher {
         }
     }
 
-    /** One line per call: method, type, instance (the new one for Provision), duration, error. */
+    /**
+     * A call refused before any plugin saw it (unknown method or service, no such type, invalid request, parse
+     * error), logged like a failed call. The error names the method at most: params may hold user-data.
+     */
+    private void logRefused(String method, long startNanos, RpcError e) {
+        if (!logCalls || !LOG.isWarnEnabled()) {
+            return;
+        }
+        String error = switch (e.code) {
+            case PARSE_ERROR -> "parse error";
+            case INVALID_REQUEST -> "invalid request";
+            default -> e.getMessage().startsWith("no-plugin:") ? "no plugin of this type" : e.getMessage();
+        };
+        LOG.atWarn().addKeyValue("method", method == null ? "" : method)
+                .addKeyValue("durationMs", (System.nanoTime() - startNanos) / 1_000_000)
+                .addKeyValue("error", error).log("call failed");
+    }
+
+    /** One line per call: method, type, instance (the new one for Provision), duration in whole ms, error. */
     private void logCall(InstanceCall call, Object outcome, long startNanos, String error, Level level) {
         if (!logCalls || !LOG.isEnabledForLevel(level)) {
             return;
@@ -238,7 +259,7 @@ public final class RpcDispatcher {
         if (instance != null) {
             event = event.addKeyValue("instance", instance);
         }
-        event = event.addKeyValue("durationMs", (System.nanoTime() - startNanos) / 1_000_000.0);
+        event = event.addKeyValue("durationMs", (System.nanoTime() - startNanos) / 1_000_000);
         if (error != null) {
             event.addKeyValue("error", error).log("call failed");
         } else {

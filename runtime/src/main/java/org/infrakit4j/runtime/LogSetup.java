@@ -3,7 +3,6 @@ package org.infrakit4j.runtime;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
@@ -22,8 +21,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LogSetup {
     /** As conf/logback.xml's; the empty braces end the composite, else logback prints the {@code %n} literally. */
-    static final String TEXT_PATTERN =
-            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %" + LogEscaper.WORD + "(%msg %kvp){}%n";
+    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %" + LogEscaper.WORD
+            + "(%msg%" + LogKeyValues.WORD + "){}%n";
     private static final List<String> NOISY = List.of("org.eclipse.jetty", "software.amazon", "com.github.dockerjava",
             "org.apache.hc", "io.netty", "com.sun.jna");
 
@@ -48,13 +47,7 @@ final class LogSetup {
         Encoder<ILoggingEvent> encoder;
         registerEscaper(ctx);
         if (selected.equals("JSON")) {
-            JsonEncoder json = new JsonEncoder();
-            json.setWithFormattedMessage(true);
-            json.setWithMessage(false);
-            json.setWithArguments(false);
-            json.setWithContext(false);
-            json.setWithSequenceNumber(false);
-            json.setWithNanoseconds(false);
+            JsonLogEncoder json = new JsonLogEncoder();
             encoder = json;
         } else {
             PatternLayoutEncoder text = new PatternLayoutEncoder();
@@ -72,7 +65,7 @@ final class LogSetup {
         root.addAppender(appender);
     }
 
-    /** Makes {@code %escaped} known to the patterns built here (a logback.xml declares it itself). */
+    /** Makes {@code %escaped} and {@code %kv} known to the patterns built here (logback.xml declares its own). */
     @SuppressWarnings("unchecked")
     static void registerEscaper(LoggerContext ctx) {
         Map<String, Supplier<DynamicConverter>> rules = (Map<String, Supplier<DynamicConverter>>)
@@ -82,5 +75,6 @@ final class LogSetup {
             ctx.putObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
         }
         rules.put(LogEscaper.WORD, LogEscaper::new);
+        rules.put(LogKeyValues.WORD, LogKeyValues::new);
     }
 }

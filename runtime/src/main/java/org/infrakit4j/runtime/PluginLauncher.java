@@ -34,8 +34,7 @@ public final class PluginLauncher {
     /** The flags every plugin takes; add to a command with {@code @Mixin}. */
     public static final class Options {
         @Option(names = "--name", paramLabel = "NAME",
-                description = "Plugin name: the socket file in the plugins directory (default: the plugin's own, "
-                        + "e.g. instance-file).")
+                description = "Plugin name: the socket file in the plugins directory (default: the plugin's own).")
         String name;
 
         @Option(names = "--plugins-dir", paramLabel = "DIR",
@@ -193,6 +192,9 @@ public final class PluginLauncher {
         warmUp = warmup;
         CommandLine cli = new CommandLine(command);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        nameTheDefaultSocket(cli.getCommandSpec());
+        // Wide enough that no path or variable in a description is cut at a line end.
+        cli.setUsageHelpWidth(100);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("error: " + e.getMessage());
             if (e instanceof UsageException) {
@@ -205,6 +207,21 @@ public final class PluginLauncher {
         cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || e instanceof UsageException
                 ? EXIT_USAGE : e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
         return cli.execute(args);
+    }
+
+    /**
+     * The help of {@code --name} names this plugin's own socket: the command {@code infrakit-instance-x} serves
+     * {@code instance-x} (the convention every plugin's {@code DEFAULT_NAME} follows).
+     */
+    private static void nameTheDefaultSocket(CommandLine.Model.CommandSpec spec) {
+        CommandLine.Model.OptionSpec name = spec.findOption("--name");
+        String command = spec.name();
+        if (name == null || command == null || !command.startsWith("infrakit-")) {
+            return;
+        }
+        spec.remove(name);
+        spec.addOption(name.toBuilder().description("Plugin name: the socket file in the plugins directory "
+                + "(default: " + command.substring("infrakit-".length()) + ").").build());
     }
 
     /**
