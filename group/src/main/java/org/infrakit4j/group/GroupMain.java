@@ -1,6 +1,7 @@
 package org.infrakit4j.group;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -190,10 +191,21 @@ public final class GroupMain implements Callable<Integer> {
             throw new PluginLauncher.UsageException("--log-level must be trace, debug, info, warn or error, not "
                     + level);
         }
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
-                Logger.ROOT_LOGGER_NAME);
-        root.setLevel(l);
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.eclipse.jetty")).setLevel(Level.WARN);
+        // The launcher loads logging on another thread while the command line is parsed; until it is done SLF4J
+        // hands out stand-ins, so wait (bounded) for logback's context itself.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(l);
+            context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+        }
     }
 
     /** For {@code --help} in tests. */
