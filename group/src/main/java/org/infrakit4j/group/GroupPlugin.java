@@ -292,7 +292,11 @@ final class GroupPlugin implements AutoCloseable {
         GroupReconciler g = watched(id);
         try {
             List<Description> members = g.instancePlugin().describeInstances(g.filter(), false);
-            return new GroupDescription(members, g.converged());
+            // The last poll's verdict, checked against what is there now (a commit since may have changed it).
+            GroupConfig c = g.config();
+            boolean atConfig = members.size() == c.allocation().desired()
+                    && GroupReconciler.outdated(members, c.configSha()) == 0;
+            return new GroupDescription(members, g.converged() && atConfig && !g.destroying());
         } catch (InstanceException e) {
             throw new GroupException(e.code(), e.getMessage());
         }

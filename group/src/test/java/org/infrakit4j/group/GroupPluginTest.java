@@ -154,14 +154,21 @@ class GroupPluginTest {
         fx = new GroupFixture(home).startGroup();
         fx.commit("gone", GroupFixture.cattle(2, "{}"), false);
         fx.commit("kept", GroupFixture.cattle(2, "{}"), false);
-        GroupFixture.await("4 members", () -> members("gone").size() == 2 && members("kept").size() == 2);
+        fx.commit("watched", GroupFixture.cattle(1, "{}"), false);
+        GroupFixture.await("5 members", () -> members("gone").size() == 2 && members("kept").size() == 2
+                && members("watched").size() == 1);
         assertThat(fx.byId("DestroyGroup", "gone").toString()).isEqualTo("{\"ID\":\"gone\"}");
         assertThat(members("gone")).isEmpty();
         assertThat(fx.byId("FreeGroup", "kept").toString()).isEqualTo("{\"ID\":\"kept\"}");
         Set<InstanceId> kept = members("kept").stream().map(Description::id).collect(Collectors.toSet());
         fx.instancePlugin().destroy(kept.iterator().next(), DestroyContext.TERMINATE);
-        Thread.sleep(GroupFixture.POLL.toMillis() * 5);
-        assertThat(members("kept")).hasSize(1); // freed: nobody replaces it
+        InstanceId watched = members("watched").get(0).id();
+        fx.instancePlugin().destroy(watched, DestroyContext.TERMINATE);
+        // The polls go on (the still-managed group is healed), and the freed group is left as it is.
+        GroupFixture.await("the managed group healed", () -> members("watched").size() == 1
+                && !members("watched").get(0).id().equals(watched));
+        assertThat(members("kept")).hasSize(1);
+        fx.byId("DestroyGroup", "watched");
         assertThat(fx.call("InspectGroups", GroupService.idResult("")).toString())
                 .isEqualTo("{\"ID\":\"\",\"Groups\":null}");
         assertThatThrownBy(() -> fx.byId("DescribeGroup", "kept"))
@@ -184,7 +191,7 @@ class GroupPluginTest {
             out.writeEndObject();
         });
         assertThat(fx.byId("Size", "pool").get("Size").asInt()).isEqualTo(2);
-        Thread.sleep(GroupFixture.POLL.toMillis() * 5);
+        GroupFixture.await("converged at 2", () -> describe("pool").get("Description").get("Converged").asBoolean());
         assertThat(members("pool")).hasSize(2).noneMatch(d -> d.id().value().equals(victim));
     }
 
