@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build step (not shipped): writes bin/<name> and systemd/<name>.service for every jar in lib/ that declares a
-# launcher in META-INF/infrakit4j/launcher.properties (name=, main=, summary=). A provider module declares its own
+# launcher in META-INF/infrakit4j/launcher.properties (name=, main=, summary=; service=false for a command that is
+# not a long-running plugin, such as the CLI: it gets no unit). A provider module declares its own
 # launcher, so the distribution keeps no list of plugins.
 set -euo pipefail
 dist=$1
@@ -13,6 +14,7 @@ for jar in "$dist"/lib/*.jar; do
   name=$(printf '%s\n' "$props" | sed -n 's/^name=//p')
   main=$(printf '%s\n' "$props" | sed -n 's/^main=//p')
   summary=$(printf '%s\n' "$props" | sed -n 's/^summary=//p')
+  service=$(printf '%s\n' "$props" | sed -n 's/^service=//p')
   # The values become a file name and a shell line: only plain names get through.
   if ! [[ $name =~ ^[a-z0-9][a-z0-9-]*$ && $main =~ ^[A-Za-z_][A-Za-z0-9_.]*$ && $summary != *$'\n'* ]]; then
     echo "launchers: $(basename "$jar") declares an unusable launcher (name '$name', main '$main')" >&2
@@ -38,6 +40,12 @@ done
 exec "\$(dirname "\$self")/infrakit4j-java" $main "\$@"
 LAUNCHER
   chmod 0755 "$dist/bin/$name"
+  seen[$name]=1
+  count=$((count + 1))
+  if [ "${service:-true}" = false ]; then
+    echo "launcher bin/$name: $main (from $(basename "$jar")), a command: no systemd unit"
+    continue
+  fi
   # The unit expects the release at /opt/infrakit4j (a link to infrakit4j-<version> makes upgrades one ln -sfn)
   # and a system user "infrakit"; the README's systemd section tells how to install it.
   cat >"$dist/systemd/$name.service" <<UNIT
@@ -80,9 +88,7 @@ ProtectSystem=full
 WantedBy=multi-user.target
 UNIT
   chmod 0644 "$dist/systemd/$name.service"
-  seen[$name]=1
   echo "launcher bin/$name and systemd/$name.service: $main (from $(basename "$jar"))"
-  count=$((count + 1))
 done
 if [ "$count" -eq 0 ]; then
   echo "launchers: no jar in $dist/lib declares a launcher" >&2

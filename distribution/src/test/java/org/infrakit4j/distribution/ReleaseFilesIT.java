@@ -75,9 +75,12 @@ class ReleaseFilesIT {
         }
         List<String> launchers;
         try (Stream<Path> bin = Files.list(home.resolve("bin"))) {
-            launchers = bin.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("infrakit-instance-"))
-                    .sorted().toList();
+            // Every long-running plugin (instance plugins, the group plugin); not the infrakit4j command.
+            launchers = bin.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("infrakit-instance-") || n.equals("infrakit-group")).sorted().toList();
         }
+        assertThat(launchers).contains("infrakit-group", "infrakit-instance-file");
+        assertThat(home.resolve("bin/infrakit4j")).isExecutable();
         assertThat(units).extracting(p -> p.getFileName().toString())
                 .containsExactlyElementsOf(launchers.stream().map(n -> n + ".service").toList());
         for (Path unit : units) {

@@ -34,7 +34,7 @@ final class DispatchWarmUp {
     }
 
     static void run() {
-        RpcDispatcher dispatcher = new RpcDispatcher(Map.of("", new Sample()), new PluginMetrics("warm-up"), 1,
+        RpcDispatcher dispatcher = new RpcDispatcher(Map.of("", new Sample()), List.of(), new PluginMetrics("warm-up"), 1,
                 false);
         call(dispatcher, "Handshake.Implements", "{}");
         call(dispatcher, "Instance.Validate", "{\"Type\":\"\",\"Properties\":{\"size\":\"small\"}}");

@@ -18,43 +18,61 @@ public final class Handshake {
     private Handshake() {
     }
 
-    /** {@code Handshake.Implements}: the one interface served, in the version its clients require. */
-    static void writeImplements(JsonGenerator out) throws IOException {
+    /** One interface a server answers for: its name, its versions (handshake and Hello) and its object names. */
+    record Served(String name, String version, String helloVersion, List<String> objects) {
+        Served {
+            objects = List.copyOf(objects);
+        }
+
+        /** The Instance SPI with these object names. */
+        static Served instance(List<String> objects) {
+            return new Served(INSTANCE, VERSION_0_6_0, VERSION_0_6_1, objects);
+        }
+    }
+
+    /** {@code Handshake.Implements}: the interfaces served, in the versions their clients require. */
+    static void writeImplements(JsonGenerator out, List<Served> served) throws IOException {
         out.writeStartObject();
         out.writeArrayFieldStart("APIs");
-        out.writeStartObject();
-        out.writeStringField("Name", INSTANCE);
-        out.writeStringField("Version", VERSION_0_6_0);
-        out.writeEndObject();
+        for (Served s : served) {
+            out.writeStartObject();
+            out.writeStringField("Name", s.name());
+            out.writeStringField("Version", s.version());
+            out.writeEndObject();
+        }
         out.writeEndArray();
         out.writeEndObject();
     }
 
     /** {@code Handshake.Types}: the object names served, by interface. */
-    static void writeTypes(JsonGenerator out, List<String> objects) throws IOException {
+    static void writeTypes(JsonGenerator out, List<Served> served) throws IOException {
         out.writeStartObject();
         out.writeObjectFieldStart("Types");
-        out.writeArrayFieldStart(INSTANCE + "/" + VERSION_0_6_0);
-        for (String object : objects) {
-            out.writeString(object);
+        for (Served s : served) {
+            out.writeArrayFieldStart(s.name() + "/" + s.version());
+            for (String object : s.objects()) {
+                out.writeString(object);
+            }
+            out.writeEndArray();
         }
-        out.writeEndArray();
         out.writeEndObject();
         out.writeEndObject();
     }
 
     /** {@code Handshake.Hello} (the later generation): the same objects, each with an empty ProxyFor. */
-    static void writeHello(JsonGenerator out, List<String> objects) throws IOException {
+    static void writeHello(JsonGenerator out, List<Served> served) throws IOException {
         out.writeStartObject();
         out.writeObjectFieldStart("Objects");
-        out.writeArrayFieldStart(INSTANCE + "/" + VERSION_0_6_1);
-        for (String object : objects) {
-            out.writeStartObject();
-            out.writeStringField("Name", object);
-            out.writeStringField("ProxyFor", "");
-            out.writeEndObject();
+        for (Served s : served) {
+            out.writeArrayFieldStart(s.name() + "/" + s.helloVersion());
+            for (String object : s.objects()) {
+                out.writeStartObject();
+                out.writeStringField("Name", object);
+                out.writeStringField("ProxyFor", "");
+                out.writeEndObject();
+            }
+            out.writeEndArray();
         }
-        out.writeEndArray();
         out.writeEndObject();
         out.writeEndObject();
     }

@@ -95,7 +95,7 @@ sealed interface InstanceCall {
         };
     }
 
-    private static Spec spec(Values s) {
+    static Spec spec(Values s) {
         List<Attachment> attachments = new ArrayList<>();
         for (Values a : s.objectList("Attachments")) {
             attachments.add(new Attachment(a.string("ID"), a.string("Type")));
@@ -143,6 +143,11 @@ sealed interface InstanceCall {
             out.writeEndArray();
         }
         out.writeEndObject();
+    }
+
+    static Description description(Values d) {
+        return new Description(new InstanceId(d.string("ID")), Optional.ofNullable(d.optionalString("LogicalID")),
+                d.stringMap("Tags"), d.raw("Properties"));
     }
 
     /** Writes a Description; Properties is left out when null (its Go field has omitempty). */
@@ -329,9 +334,7 @@ sealed interface InstanceCall {
         public Object readResult(Values result) {
             List<Description> list = new ArrayList<>();
             for (Values d : result.objectList("Descriptions")) {
-                list.add(new Description(new InstanceId(d.string("ID")),
-                        Optional.ofNullable(d.optionalString("LogicalID")), d.stringMap("Tags"),
-                        d.raw("Properties")));
+                list.add(description(d));
             }
             return List.copyOf(list);
         }

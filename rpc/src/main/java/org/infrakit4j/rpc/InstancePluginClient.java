@@ -224,6 +224,17 @@ public final class InstancePluginClient implements InstancePlugin, AutoCloseable
         }
     }
 
+    /**
+     * Calls a method of another SPI served on the same socket (e.g. {@code Group.DescribeGroup},
+     * {@code Flavor.Prepare}) with this client's transport, timeouts and error mapping; no handshake is made.
+     *
+     * @return the raw {@code result}
+     * @throws InstanceException with the error the plugin answered, or when it cannot be reached
+     */
+    public RawJson callMethod(String method, GoJson.Writer params) {
+        return call(method, params);
+    }
+
     /** Sends one request and returns its {@code result}, or throws the error it carries. */
     private RawJson call(String method, GoJson.Writer params) {
         long id = ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);

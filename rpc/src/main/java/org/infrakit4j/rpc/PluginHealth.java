@@ -37,12 +37,18 @@ final class PluginHealth implements AutoCloseable {
     });
     private final AtomicReference<CompletableFuture<List<String>>> round = new AtomicReference<>();
 
-    PluginHealth(Map<String, InstancePlugin> plugins, Duration wait) {
+    /** Services that are probes are asked too, under their interface name. */
+    PluginHealth(Map<String, InstancePlugin> plugins, List<RpcService> services, Duration wait) {
         plugins.forEach((type, plugin) -> {
             if (plugin instanceof HealthProbe probe) {
                 probes.put(type, probe);
             }
         });
+        for (RpcService service : services) {
+            if (service instanceof HealthProbe probe) {
+                probes.put(service.interfaceName(), probe);
+            }
+        }
         this.wait = wait;
     }
 

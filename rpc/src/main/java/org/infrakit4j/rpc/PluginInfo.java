@@ -75,6 +75,29 @@ final class PluginInfo {
         });
     }
 
+    /** api.json of a server of one other SPI, as Go's reflector describes it: no vendor, its interface, its methods. */
+    static byte[] api(RpcService service, long unixSeconds) {
+        return GoJson.toBytes(out -> {
+            out.writeStartObject();
+            out.writeNullField("Vendor");
+            out.writeArrayFieldStart("Implements");
+            out.writeStartObject();
+            out.writeStringField("Name", service.interfaceName());
+            out.writeStringField("Version", service.interfaceVersion());
+            out.writeEndObject();
+            out.writeEndArray();
+            out.writeArrayFieldStart("Interfaces");
+            out.writeStartObject();
+            out.writeStringField("Name", service.interfaceName());
+            out.writeStringField("Version", service.interfaceVersion());
+            out.writeFieldName("Methods");
+            service.apiMethods(Long.toString(unixSeconds)).write(out);
+            out.writeEndObject();
+            out.writeEndArray();
+            out.writeEndObject();
+        });
+    }
+
     private static void writeSpec(JsonGenerator out) throws IOException {
         out.writeStartObject();
         out.writeStringField("Name", Handshake.INSTANCE);

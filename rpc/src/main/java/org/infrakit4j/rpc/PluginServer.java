@@ -135,6 +135,15 @@ public final class PluginServer implements AutoCloseable {
      */
     public static PluginServer start(Config config, Map<String, InstancePlugin> plugins, PluginMetrics metrics)
             throws IOException {
+        return start(config, plugins, List.of(), metrics);
+    }
+
+    /**
+     * Binds the socket and serves other SPIs ({@link RpcService}, e.g. Group) beside the instance plugins, or
+     * alone when {@code plugins} is empty; the handshake, {@code /info/api.json} and {@code /healthz} cover them.
+     */
+    public static PluginServer start(Config config, Map<String, InstancePlugin> plugins, List<RpcService> services,
+            PluginMetrics metrics) throws IOException {
         Path socket = config.socket.toAbsolutePath();
         PluginDirectory.prepareToBind(socket);
         // Threads a burst started (thousands of connections opening at once) all end after 5 idle seconds,
@@ -158,9 +167,9 @@ public final class PluginServer implements AutoCloseable {
         connector.setIdleTimeout(config.idleTimeout.toMillis());
         connector.addEventListener(new ConnectionLimit(config.maxConnections, metrics));
         server.addConnector(connector);
-        PluginHealth health = new PluginHealth(plugins, HEALTH_WAIT);
-        GracefulHandler graceful = new GracefulHandler(new RpcHandler(
-                new RpcDispatcher(plugins, metrics, config.maxThreads - RESERVED_THREADS), plugins,
+        PluginHealth health = new PluginHealth(plugins, services, HEALTH_WAIT);
+        RpcDispatcher dispatcher = new RpcDispatcher(plugins, services, metrics, config.maxThreads - RESERVED_THREADS, true);
+        GracefulHandler graceful = new GracefulHandler(new RpcHandler(dispatcher, plugins, List.copyOf(services),
                 config.maxBodyBytes, metrics, health));
         server.setHandler(graceful);
         server.setStopTimeout(config.stopTimeout.toMillis());
@@ -185,7 +194,7 @@ public final class PluginServer implements AutoCloseable {
             }
             throw new IOException("could not start serving " + socket + ": " + e.getMessage(), e);
         }
-        LOG.atInfo().addKeyValue("socket", socket).addKeyValue("types", new RpcDispatcher(plugins).objectNames())
+        LOG.atInfo().addKeyValue("socket", socket).addKeyValue("types", dispatcher.served())
                 .addKeyValue("maxConnections", config.maxConnections).log("serving");
         return ps;
     }
@@ -271,15 +280,17 @@ public final class PluginServer implements AutoCloseable {
     private static final class RpcHandler extends Handler.Abstract {
         private final RpcDispatcher dispatcher;
         private final Map<String, InstancePlugin> plugins;
+        private final List<RpcService> services;
         private final long maxBody;
         private final PluginMetrics metrics;
         private final PluginHealth health;
 
-        RpcHandler(RpcDispatcher dispatcher, Map<String, InstancePlugin> plugins, long maxBody,
-                PluginMetrics metrics, PluginHealth health) {
+        RpcHandler(RpcDispatcher dispatcher, Map<String, InstancePlugin> plugins, List<RpcService> services,
+                long maxBody, PluginMetrics metrics, PluginHealth health) {
             super(InvocationType.BLOCKING);
             this.dispatcher = dispatcher;
             this.plugins = plugins;
+            this.services = services;
             this.maxBody = maxBody;
             this.metrics = metrics;
             this.health = health;
@@ -314,14 +325,29 @@ public final class PluginServer implements AutoCloseable {
         /** Answers a request whose body has been read ({@code body} null when it was over the limit). */
         private void route(String path, Request request, byte[] body, Response response, Callback callback) {
             switch (path) {
-                case "/info/api.json" -> reply(response, callback, 200,
-                        PluginInfo.api(plugins, System.currentTimeMillis() / 1000));
+                case "/info/api.json" -> reply(response, callback, 200, plugins.isEmpty()
+                        ? PluginInfo.api(services.get(0), System.currentTimeMillis() / 1000)
+                        : PluginInfo.api(plugins, System.currentTimeMillis() / 1000));
                 case "/info/functions.json" -> reply(response, callback, 200, PluginInfo.functions());
-                case "/metrics" -> reply(response, callback, 200, PluginMetrics.CONTENT_TYPE, metrics.render());
+                case "/metrics" -> reply(response, callback, 200, PluginMetrics.CONTENT_TYPE, metricsText());
                 case "/healthz" -> healthz(response, callback);
                 case "/" -> rpc(request, body, response, callback);
                 default -> reply(response, callback, 404, text("404 page not found\n"));
             }
+        }
+
+        /** The server's metrics, then each service's own lines. */
+        private byte[] metricsText() {
+            byte[] common = metrics.render();
+            if (services.isEmpty()) {
+                return common;
+            }
+            StringBuilder more = new StringBuilder();
+            services.forEach(s -> more.append(s.metricsText()));
+            byte[] extra = text(more.toString());
+            byte[] all = java.util.Arrays.copyOf(common, common.length + extra.length);
+            System.arraycopy(extra, 0, all, common.length, extra.length);
+            return all;
         }
 
         private void rpc(Request request, byte[] body, Response response, Callback callback) {

@@ -38,6 +38,8 @@ public final class RpcDispatcher {
     public static final int DEFAULT_MAX_IN_FLIGHT = 48;
 
     private final Map<String, InstancePlugin> plugins;
+    /** Other SPIs served beside the Instance one, by interface (= service) name. */
+    private final Map<String, RpcService> services;
     private final PluginMetrics metrics;
     /** Encoded Descriptions of this server's plugins, reused while an instance is unchanged. */
     private final DescriptionCache descriptions = new DescriptionCache();
@@ -56,18 +58,31 @@ public final class RpcDispatcher {
      *     a hung backend costs at most this many threads and callers learn it instead of queueing
      */
     public RpcDispatcher(Map<String, InstancePlugin> plugins, PluginMetrics metrics, int maxInFlight) {
-        this(plugins, metrics, maxInFlight, true);
+        this(plugins, List.of(), metrics, maxInFlight, true);
     }
 
-    /** @param logCalls false for the start-up warm-up ({@link DispatchWarmUp}): its calls came from no client */
-    RpcDispatcher(Map<String, InstancePlugin> plugins, PluginMetrics metrics, int maxInFlight, boolean logCalls) {
-        if (plugins.isEmpty()) {
+    /**
+     * As above, with other SPIs ({@link RpcService}) served beside the instance plugins, or instead of them.
+     *
+     * @param logCalls false for the start-up warm-up ({@link DispatchWarmUp}): its calls came from no client
+     */
+    RpcDispatcher(Map<String, InstancePlugin> plugins, List<RpcService> services, PluginMetrics metrics,
+            int maxInFlight, boolean logCalls) {
+        if (plugins.isEmpty() && services.isEmpty()) {
             throw new IllegalArgumentException("no plugin to serve");
         }
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1");
         }
         this.plugins = Map.copyOf(plugins);
+        Map<String, RpcService> byName = new java.util.LinkedHashMap<>();
+        for (RpcService service : services) {
+            if (service.interfaceName().equals("Handshake") || service.interfaceName().equals(Handshake.INSTANCE)
+                    || byName.put(service.interfaceName(), service) != null) {
+                throw new IllegalArgumentException("service " + service.interfaceName() + " is served twice");
+            }
+        }
+        this.services = byName;
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
@@ -151,19 +166,81 @@ public final class RpcDispatcher {
         }
         return switch (parts[0]) {
             case "Handshake" -> handshake(parts[1], method, id);
-            case "Instance" -> instance(parts[1], method, env.params, id);
-            default -> throw serverError("rpc: can't find service " + GoQuote.quote(method));
+            case "Instance" -> {
+                if (plugins.isEmpty()) {
+                    throw serverError("rpc: can't find service " + GoQuote.quote(method));
+                }
+                yield instance(parts[1], method, env.params, id);
+            }
+            default -> {
+                RpcService service = services.get(parts[0]);
+                if (service == null) {
+                    throw serverError("rpc: can't find service " + GoQuote.quote(method));
+                }
+                yield service(service, parts[1], method, env.params, id);
+            }
         };
     }
 
     private byte[] handshake(String name, String method, RawJson id) throws RpcError {
         GoJson.Writer result = switch (name) {
-            case "Implements" -> Handshake::writeImplements;
-            case "Types" -> out -> Handshake.writeTypes(out, objectNames());
-            case "Hello" -> out -> Handshake.writeHello(out, objectNames());
+            case "Implements" -> out -> Handshake.writeImplements(out, served());
+            case "Types" -> out -> Handshake.writeTypes(out, served());
+            case "Hello" -> out -> Handshake.writeHello(out, served());
             default -> throw serverError("rpc: can't find method " + GoQuote.quote(method));
         };
         return success(id, result);
+    }
+
+    /** The interfaces this dispatcher answers for: Instance when it has instance plugins, then each service. */
+    List<Handshake.Served> served() {
+        List<Handshake.Served> served = new ArrayList<>();
+        if (!plugins.isEmpty()) {
+            served.add(Handshake.Served.instance(objectNames()));
+        }
+        for (RpcService s : services.values()) {
+            served.add(new Handshake.Served(s.interfaceName(), s.interfaceVersion(), s.interfaceVersion(),
+                    s.objectNames()));
+        }
+        return served;
+    }
+
+    /**
+     * A call to another SPI: the service decodes and answers; its failures keep their exact message, as Go's
+     * services return their plugins' errors. Calls count against the same in-flight limit as Instance calls.
+     */
+    private byte[] service(RpcService service, String name, String method, RawJson params, RawJson id)
+            throws RpcError {
+        if (!inFlight.tryAcquire()) {
+            throw busy();
+        }
+        long start = System.nanoTime();
+        GoJson.Writer result;
+        try {
+            result = service.call(name, params);
+        } catch (RpcService.Failure e) {
+            LOG.atWarn().addKeyValue("method", method).addKeyValue("error", e.getMessage()).log("call failed");
+            throw e.badParams() ? new RpcError(INVALID_REQUEST, e.getMessage(), params)
+                    : pluginError(e.kind(), e.getMessage());
+        } catch (RuntimeException | LinkageError | StackOverflowError | AssertionError e) {
+            LOG.atError().setCause(e).addKeyValue("method", method).log("plugin failed unexpectedly");
+            throw pluginError(ErrorCode.INTERNAL, "internal error: " + name
+                    + " failed unexpectedly; the plugin's log has the details");
+        } finally {
+            inFlight.release();
+        }
+        if (result == null) {
+            throw serverError("rpc: can't find method " + GoQuote.quote(method));
+        }
+        LOG.atDebug().addKeyValue("method", method)
+                .addKeyValue("durationMs", (System.nanoTime() - start) / 1_000_000.0).log("call");
+        try {
+            return success(id, result);
+        } catch (RuntimeException e) {
+            LOG.atError().setCause(e).addKeyValue("method", method).log("could not encode the result");
+            throw pluginError(ErrorCode.INTERNAL, "internal error: could not encode the result of " + name
+                    + "; the plugin's log has the details");
+        }
     }
 
     /** Object names as Handshake.Types lists them: typed names sorted, then "." for a default plugin. */
@@ -193,8 +270,7 @@ public final class RpcDispatcher {
             throw serverError("no-plugin:" + call.type());
         }
         if (!inFlight.tryAcquire()) {
-            throw pluginError(ErrorCode.BACKEND_UNAVAILABLE, maxInFlight
-                    + " calls are already in progress (the backend is slow or hung); try again later");
+            throw busy();
         }
         long start = System.nanoTime();
         Object outcome;
@@ -225,6 +301,12 @@ public final class RpcDispatcher {
             throw pluginError(ErrorCode.INTERNAL, "could not encode the result of " + call.method()
                     + "; the plugin's log has the details");
         }
+    }
+
+    /** The answer when {@code maxInFlight} calls already run: back-pressure, never a queue. */
+    private RpcError busy() {
+        return pluginError(ErrorCode.BACKEND_UNAVAILABLE, maxInFlight
+                + " calls are already in progress (the backend is slow or hung); try again later");
     }
 
     /**
