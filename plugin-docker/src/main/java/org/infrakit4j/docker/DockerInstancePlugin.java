@@ -216,13 +216,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     @Override
     public void validate(RawJson properties) {
-        DockerJson.request(properties);
+        DockerPropertiesDecoder.decode(properties);
     }
 
     @Override
     public InstanceId provision(Spec spec) {
         long start = System.nanoTime();
-        DockerRequest request = DockerJson.request(spec.properties());
+        DockerRequest request = DockerPropertiesDecoder.decode(spec.properties());
         DockerProperties p = request.properties();
         // The reference shape's Properties Tags are tags too, but the Spec's (the group's) win: the reference let a
         // user tag override infrakit.group, which hid the container from its own group.
