@@ -3,7 +3,6 @@ package org.infrakit4j.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -14,22 +13,12 @@ import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.Spec;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Set-ups, starts and removals that go on after a call answered: on the real engine. */
 class DockerContainerWorkTest {
-    @TempDir
-    Path dir;
-    private DockerPluginParts parts;
-    private String name;
-
-    @BeforeEach
-    void open() throws Exception {
-        parts = new DockerPluginParts(dir);
-        name = "ik4j-work-" + DockerTestBackend.randomHex(4);
-    }
+    private final DockerPluginParts parts = new DockerPluginParts();
+    private final String name = "ik4j-work-" + DockerTestBackend.randomHex(4);
 
     @AfterEach
     void close() throws Exception {

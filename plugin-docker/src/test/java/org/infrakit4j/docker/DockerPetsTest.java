@@ -3,7 +3,6 @@ package org.infrakit4j.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,24 +13,14 @@ import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.Spec;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The pet check Provision runs when a pet's container name is taken: on the real engine. */
 class DockerPetsTest {
     private static final String SLEEP = "[\"sleep\",\"3600\"]";
 
-    @TempDir
-    Path dir;
-    private DockerPluginParts parts;
-    private String name;
-
-    @BeforeEach
-    void open() throws Exception {
-        parts = new DockerPluginParts(dir);
-        name = "ik4j-pet-" + DockerTestBackend.randomHex(4);
-    }
+    private final DockerPluginParts parts = new DockerPluginParts();
+    private final String name = "ik4j-pet-" + DockerTestBackend.randomHex(4);
 
     @AfterEach
     void close() throws Exception {

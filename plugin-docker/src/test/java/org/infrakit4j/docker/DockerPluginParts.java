@@ -6,8 +6,11 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -39,8 +42,16 @@ final class DockerPluginParts implements AutoCloseable {
     final DockerContainerWork work;
     final DockerPets pets;
 
-    DockerPluginParts(Path dir) throws IOException {
-        store = DockerLabelStore.open(dir.resolve("labels.json"));
+    private final Path dir;
+
+    /** Wired afresh, with a label store in a temporary directory of its own (removed by {@link #close}). */
+    DockerPluginParts() {
+        try {
+            dir = Files.createTempDirectory("ik4j-docker-parts");
+            store = DockerLabelStore.open(dir.resolve("labels.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         // No reaper runs here: nothing asks the dead containers for a removal.
         dead = new DockerDeadContainers(engine, labels, locks, id -> false,
                 (c, why) -> CompletableFuture.failedFuture(new AssertionError("no reaper here")));
@@ -131,6 +142,11 @@ final class DockerPluginParts implements AutoCloseable {
             dead.close();
             engine.close();
             docker.close();
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
         }
     }
 }
