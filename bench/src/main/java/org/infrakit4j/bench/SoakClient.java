@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
@@ -105,7 +106,7 @@ final class SoakClient {
                 } catch (InstanceException e) {
                     samples.add(describe, System.nanoTime() - t);
                     samples.failed();
-                    checker.report(group + ": " + e.getMessage());
+                    checker.report(group + ": " + WireErrors.text(e));
                 }
                 if (load.pauseMs() > 0) {
                     Thread.sleep(load.pauseMs());

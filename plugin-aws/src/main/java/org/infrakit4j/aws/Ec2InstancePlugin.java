@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.infrakit4j.rpc.GoQuote;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.runtime.Reaper;
@@ -189,7 +191,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
                 Map<String, String> wanted = new java.util.HashMap<>(tags);
                 wanted.keySet().removeIf(k -> k.startsWith(Ec2Tags.RESERVED_PREFIX));
                 if (!Description.matches(Ec2Tags.visible(i.tags()), wanted)) {
-                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
+                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(logicalId)
                             + " is held by instance " + i.instanceId() + " with other tags");
                 }
                 if (!Ec2TagFilters.dead(Ec2TagFilters.state(i))) {
@@ -225,7 +227,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
                 // Room for the look after the pause and for StartInstances itself.
                 if (deadline.remainingNanos() < TimeUnit.MILLISECONDS.toNanos(delay + 1000)) {
                     throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "pet instance " + id + " of LogicalID "
-                            + InstanceException.quote(logicalId) + " is still stopping after the call timeout of "
+                            + GoQuote.quote(logicalId) + " is still stopping after the call timeout of "
                             + deadline.budget().toMillis() + " ms; it is started by a Provision once it has stopped");
                 }
                 sleep(delay);
@@ -244,7 +246,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
                     if (Ec2Errors.code(e).equals("IncorrectInstanceState")) {
                         // Moved on since it was looked at (terminated, or stopping again): the next Provision sees.
                         throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "EC2 StartInstances of pet "
-                                + "instance " + id + " of LogicalID " + InstanceException.quote(logicalId)
+                                + "instance " + id + " of LogicalID " + GoQuote.quote(logicalId)
                                 + " refused: " + Ec2Errors.code(e) + ": " + Ec2Errors.message(e)
                                 + "; Provision it again", e);
                     }
@@ -307,12 +309,12 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
             Attachment a = attachments.get(i);
             if (!Ec2Attachments.TYPES.contains(a.type())) {
                 throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Attachments[" + i + "].Type: "
-                        + InstanceException.quote(a.type()) + " is not supported; use \"ebs\" with a volume id");
+                        + GoQuote.quote(a.type()) + " is not supported; use \"ebs\" with a volume id");
             }
             if (!a.id().startsWith("vol-") || ids.contains(a.id())) {
                 throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Attachments[" + i + "].ID: "
                         + (ids.contains(a.id()) ? "volume listed twice: " : "must be a volume id (vol-...), got ")
-                        + InstanceException.quote(a.id()));
+                        + GoQuote.quote(a.id()));
             }
             ids.add(a.id());
         }
@@ -381,13 +383,13 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
             throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "labels: " + e.getMessage());
         }
         Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
-        Instance instance = managed(id, deadline).orElseThrow(() -> InstanceException.notFound(id));
+        Instance instance = managed(id, deadline).orElseThrow(() -> WireErrors.notFound(id));
         if (labels.isEmpty()) {
             return;
         }
         if (lookup.withConsistencyRetry(id.value(), "CreateTags", deadline, o -> ec2.createTags(r -> r
                 .resources(instance.instanceId()).tags(Ec2Tags.toSdk(labels)).overrideConfiguration(o)))) {
-            throw InstanceException.notFound(id);
+            throw WireErrors.notFound(id);
         }
     }
 

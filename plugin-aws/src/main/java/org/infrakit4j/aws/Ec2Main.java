@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.PluginLauncher;
 import org.infrakit4j.runtime.PropertiesSchema;
@@ -192,7 +193,7 @@ public final class Ec2Main implements Callable<Integer> {
             for (String pair : envNamespace.split(",")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new PluginLauncher.UsageException("INFRAKIT_AWS_NAMESPACE_TAGS: " + InstanceException.quote(
+                    throw new PluginLauncher.UsageException("INFRAKIT_AWS_NAMESPACE_TAGS: " + GoQuote.quote(
                             pair) + " is not k=v (expected k=v,k2=v2)");
                 }
                 parsed.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.InstanceException;
 import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.SdkPojo;
@@ -68,7 +69,7 @@ final class Ec2ModelReader {
             }
             String before = seen.put(field, e.getKey());
             if (before != null) {
-                throw InstanceException.invalid(at, "given twice (also as " + InstanceException.quote(before) + ")");
+                throw InstanceException.invalid(at, "given twice (also as " + GoQuote.quote(before) + ")");
             }
             if (!e.getValue().isNull()) {
                 field.set(pojo, value(field, e.getValue(), join(path, field.memberName()), depth));
@@ -138,7 +139,7 @@ final class Ec2ModelReader {
                 return Instant.parse(text(node, path));
             } catch (DateTimeParseException e) {
                 throw InstanceException.invalid(path, "must be a time such as \"2030-01-01T00:00:00Z\", got "
-                        + InstanceException.quote(node.textValue()));
+                        + GoQuote.quote(node.textValue()));
             }
         }
         throw InstanceException.invalid(path, "is not supported here (" + type + ")");

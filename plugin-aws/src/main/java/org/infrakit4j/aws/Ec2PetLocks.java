@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 
@@ -38,7 +39,7 @@ final class Ec2PetLocks {
         try {
             if (!entry.lock.tryLock(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS)) {
                 throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "another Provision of LogicalID "
-                        + InstanceException.quote(logicalId) + " is still running after the call timeout of "
+                        + GoQuote.quote(logicalId) + " is still running after the call timeout of "
                         + deadline.budget().toMillis() + " ms");
             }
             try {
@@ -49,7 +50,7 @@ final class Ec2PetLocks {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InstanceException(ErrorCode.BACKEND_UNAVAILABLE, "interrupted waiting for another Provision of "
-                    + "LogicalID " + InstanceException.quote(logicalId));
+                    + "LogicalID " + GoQuote.quote(logicalId));
         } finally {
             locks.computeIfPresent(logicalId, (k, e) -> --e.users == 0 ? null : e);
         }

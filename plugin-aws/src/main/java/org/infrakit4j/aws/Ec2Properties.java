@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.infrakit4j.rpc.GoQuote;
 import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
 import software.amazon.awssdk.services.ec2.model.EbsBlockDevice;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataOptionsRequest;
@@ -420,6 +421,6 @@ public record Ec2Properties(
     }
 
     private static String quote(String value) {
-        return org.infrakit4j.spi.InstanceException.quote(value);
+        return org.infrakit4j.rpc.GoQuote.quote(value);
     }
 }

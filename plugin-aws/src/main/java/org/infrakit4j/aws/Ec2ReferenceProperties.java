@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.runtime.JsonPaths;
 import org.infrakit4j.spi.InstanceException;
 import software.amazon.awssdk.services.ec2.model.AttachVolumeRequest;
@@ -154,7 +155,7 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
         }
         if (r.instanceType() == InstanceType.UNKNOWN_TO_SDK_VERSION) {
             throw InstanceException.invalid(at + "InstanceType", "unknown instance type "
-                    + InstanceException.quote(r.instanceTypeAsString()));
+                    + GoQuote.quote(r.instanceTypeAsString()));
         }
         // One Provision is one instance: the plugin sets the count, as the Go plugin forced it.
         if (r.minCount() != null && r.minCount() != 1) {
@@ -188,7 +189,7 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
             } else {
                 throw InstanceException.invalid(at + "TagSpecifications[" + i + "].ResourceType", "must be "
                         + "\"instance\" or \"volume\" (the plugin tags what it launches), got "
-                        + InstanceException.quote(type));
+                        + GoQuote.quote(type));
             }
         }
     }
@@ -220,11 +221,11 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
         if (s.type() != null && !"one-time".equals(s.typeAsString())) {
             throw InstanceException.invalid(at + "Type", "only \"one-time\" is supported: a persistent request "
                     + "relaunches once Destroy terminates its instance (an orphan the group never sees), got "
-                    + InstanceException.quote(s.typeAsString()));
+                    + GoQuote.quote(s.typeAsString()));
         }
         if (s.instanceInterruptionBehavior() != null && !"terminate".equals(s.instanceInterruptionBehaviorAsString())) {
             throw InstanceException.invalid(at + "InstanceInterruptionBehavior", "only \"terminate\" is supported "
-                    + "for one-time spot instances, got " + InstanceException.quote(
+                    + "for one-time spot instances, got " + GoQuote.quote(
                     s.instanceInterruptionBehaviorAsString()));
         }
         if (s.spotPrice() != null) {
@@ -234,7 +235,7 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
                 }
             } catch (NumberFormatException e) {
                 throw InstanceException.invalid(at + "SpotPrice", "must be a positive decimal price such as "
-                        + "\"0.05\", got " + InstanceException.quote(s.spotPrice()));
+                        + "\"0.05\", got " + GoQuote.quote(s.spotPrice()));
             }
         }
         RequestSpotLaunchSpecification l = s.launchSpecification();
@@ -247,7 +248,7 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
         }
         if (l.instanceType() == InstanceType.UNKNOWN_TO_SDK_VERSION) {
             throw InstanceException.invalid(ls + "InstanceType", "unknown instance type "
-                    + InstanceException.quote(l.instanceTypeAsString()));
+                    + GoQuote.quote(l.instanceTypeAsString()));
         }
         refuse(l.addressingType(), ls + "AddressingType", "is not part of a RunInstances launch (EC2 ignores it "
                 + "for VPC instances)");
@@ -320,11 +321,11 @@ record Ec2ReferenceProperties(Map<String, String> tags, RunInstancesRequest requ
                     AttachVolumeRequest::builder, at);
             if (a.volumeId() == null || !a.volumeId().startsWith("vol-") || a.volumeId().length() == 4) {
                 throw InstanceException.invalid(at + ".VolumeId", "must be a volume id (vol-...), got "
-                        + InstanceException.quote(String.valueOf(a.volumeId())));
+                        + GoQuote.quote(String.valueOf(a.volumeId())));
             }
             if (a.device() == null || !Ec2Properties.DEVICE.matcher(a.device()).matches()) {
                 throw InstanceException.invalid(at + ".Device", "must be a device name such as /dev/sdf or "
-                        + "/dev/xvdf, got " + InstanceException.quote(String.valueOf(a.device())));
+                        + "/dev/xvdf, got " + GoQuote.quote(String.valueOf(a.device())));
             }
             if (Boolean.TRUE.equals(a.dryRun()) || a.ebsCardIndex() != null) {
                 throw InstanceException.invalid(at + (a.ebsCardIndex() != null ? ".EbsCardIndex" : ".DryRun"),

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -36,22 +37,22 @@ public final class Ec2Tags {
     /** Refuses a key users may not set: {@code aws:} belongs to AWS, {@value #RESERVED_PREFIX} to the plugin. */
     public static void checkKey(String key) {
         if (key.isEmpty() || key.length() > MAX_KEY) {
-            throw new IllegalArgumentException("tag key " + InstanceException.quote(key) + " must have 1 to "
+            throw new IllegalArgumentException("tag key " + GoQuote.quote(key) + " must have 1 to "
                     + MAX_KEY + " characters");
         }
         if (key.toLowerCase(Locale.ROOT).startsWith("aws:")) {
-            throw new IllegalArgumentException("tag key " + InstanceException.quote(key)
+            throw new IllegalArgumentException("tag key " + GoQuote.quote(key)
                     + ": keys starting with aws: are reserved by AWS");
         }
         if (key.startsWith(RESERVED_PREFIX)) {
-            throw new IllegalArgumentException("tag key " + InstanceException.quote(key) + ": keys starting with "
+            throw new IllegalArgumentException("tag key " + GoQuote.quote(key) + ": keys starting with "
                     + RESERVED_PREFIX + " are reserved by the plugin");
         }
     }
 
     static void checkValue(String key, String value) {
         if (value.length() > MAX_VALUE) {
-            throw new IllegalArgumentException("tag " + InstanceException.quote(key) + ": value longer than "
+            throw new IllegalArgumentException("tag " + GoQuote.quote(key) + ": value longer than "
                     + MAX_VALUE + " characters");
         }
     }

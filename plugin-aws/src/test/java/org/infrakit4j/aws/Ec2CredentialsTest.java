@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.testkit.PluginProcess;
@@ -77,7 +78,7 @@ class Ec2CredentialsTest {
             assertThatThrownBy(() -> client.describeInstances(Map.of(), false))
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                        assertThat(e.getMessage()).startsWith("backend unavailable: no credentials: none found in ")
+                        assertThat(WireErrors.text(e)).startsWith("backend unavailable: no credentials: none found in ")
                                 .endsWith(" (EC2 DescribeInstances not sent)").doesNotContain(LONE_KEY_ID);
                     });
             assertThat(p.isAlive()).as("the plugin serves on without credentials").isTrue();

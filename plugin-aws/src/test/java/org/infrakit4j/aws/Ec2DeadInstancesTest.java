@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.BackendMeter;
@@ -196,7 +197,7 @@ class Ec2DeadInstancesTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> plugin.provision(spec)).isInstanceOfSatisfying(InstanceException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-            assertThat(e.getMessage()).isEqualTo("backend unavailable: pet instance " + pet.value() + " of LogicalID "
+            assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: pet instance " + pet.value() + " of LogicalID "
                     + "\"zk-" + run + "\" is still stopping after the call timeout of 3000 ms; it is started by a "
                     + "Provision once it has stopped");
         });

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -203,7 +204,7 @@ class Ec2InstancePluginTest {
                 + "\"us-east-1a\"}"), Map.of(), "", Optional.empty(), List.of(new Attachment(elsewhere, "ebs")))))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                    assertThat(e.getMessage()).isEqualTo("invalid properties: Attachments[0]: volume " + elsewhere
+                    assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Attachments[0]: volume " + elsewhere
                             + " is in us-east-1b but the instance would be in us-east-1a (a volume attaches only "
                             + "in its own zone)");
                 });
@@ -219,8 +220,8 @@ class Ec2InstancePluginTest {
                 });
         assertThatThrownBy(() -> plugin.provision(new Spec(props(""), Map.of(), "", Optional.empty(),
                 List.of(new Attachment("vol-1", "nfs")))))
-                .hasMessage("invalid properties: Attachments[0].Type: \"nfs\" is not supported; use \"ebs\" with a "
-                        + "volume id");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Attachments[0].Type: \"nfs\" is not supported; use \"ebs\" with a "
+                        + "volume id"));
         assertThat(counter.calls("RunInstances")).isZero();
         assertThat(plugin.describeInstances(Map.of(), false)).isEmpty();
     }
@@ -305,7 +306,7 @@ class Ec2InstancePluginTest {
         assertThatThrownBy(() -> plugin.label(id, Map.of("aws:cloudformation:stack-name", "x")))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                    assertThat(e.getMessage()).isEqualTo("invalid properties: labels: tag key "
+                    assertThat(WireErrors.text(e)).isEqualTo("invalid properties: labels: tag key "
                             + "\"aws:cloudformation:stack-name\": keys starting with aws: are reserved by AWS");
                 });
         counter.reset();
@@ -359,7 +360,7 @@ class Ec2InstancePluginTest {
         assertThatThrownBy(() -> plugin.provision(Spec.of(props(""), Map.of())))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                    assertThat(e.getMessage()).isEqualTo("backend unavailable: EC2 RunInstances failed: "
+                    assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: EC2 RunInstances failed: "
                             + "RequestLimitExceeded: Request limit exceeded. (after retries)");
                 });
         assertThat(counter.attempts("RunInstances")).isEqualTo(3);
@@ -375,7 +376,7 @@ class Ec2InstancePluginTest {
         assertThatThrownBy(() -> plugin.describeInstances(Map.of("e", "1"), false))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                    assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeInstances failed: "
+                    assertThat(WireErrors.text(e)).startsWith("backend unavailable: EC2 DescribeInstances failed: "
                             + "cannot reach EC2 at " + proxy.endpoint() + ": ");
                 });
         assertThatThrownBy(() -> plugin.provision(Spec.of(props(""), Map.of("e", "1"))))
@@ -400,7 +401,7 @@ class Ec2InstancePluginTest {
         InstanceId id = direct.provision(Spec.of(props(""), Map.of("m", "1")));
         proxy.failNext("DescribeInstances", 3, 500, "InternalError", "An internal error has occurred.");
         assertThatThrownBy(() -> direct.describeInstances(Map.of("m", "1"), false))
-                .hasMessageStartingWith("backend unavailable: EC2 DescribeInstances failed: InternalError");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("backend unavailable: EC2 DescribeInstances failed: InternalError"));
         direct.validate(props(""));
         direct.destroy(id, DestroyContext.TERMINATE);
         assertThat(counter.attempts("RunInstances")).isEqualTo(3);
@@ -419,7 +420,7 @@ class Ec2InstancePluginTest {
         long start = System.nanoTime();
         assertThatThrownBy(direct::checkHealth).isInstanceOfSatisfying(InstanceException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-            assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
+            assertThat(WireErrors.text(e)).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
                     + "cannot reach EC2 at " + proxy.endpoint() + ": ").contains("refused");
         });
         // Five retries backing off from 200 ms would take over 6 s: well inside that means one attempt, on a busy
@@ -434,7 +435,7 @@ class Ec2InstancePluginTest {
             long t0 = System.nanoTime();
             assertThatThrownBy(stuck::checkHealth).isInstanceOfSatisfying(InstanceException.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                assertThat(e.getMessage()).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
+                assertThat(WireErrors.text(e)).startsWith("backend unavailable: EC2 DescribeAvailabilityZones failed: "
                         + "cannot reach EC2 at " + hanging + ": ").contains("did not complete before the specified "
                         + "timeout configuration: " + Ec2Sdk.PROBE_TIMEOUT.toMillis() + " millis");
             });
@@ -519,7 +520,7 @@ class Ec2InstancePluginTest {
         assertThatThrownBy(() -> plugin.label(id, Map.of("two", "slow-calls")))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                    assertThat(e.getMessage()).startsWith("backend unavailable: EC2 CreateTags failed: ")
+                    assertThat(WireErrors.text(e)).startsWith("backend unavailable: EC2 CreateTags failed: ")
                             .contains("did not complete before the specified timeout");
                 });
 
@@ -528,7 +529,7 @@ class Ec2InstancePluginTest {
         assertThatThrownBy(() -> plugin.destroy(id, DestroyContext.TERMINATE))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                    assertThat(e.getMessage()).startsWith("backend unavailable: EC2 TerminateInstances failed: ")
+                    assertThat(WireErrors.text(e)).startsWith("backend unavailable: EC2 TerminateInstances failed: ")
                             .contains("did not complete before the specified timeout");
                 });
     }
@@ -552,7 +553,7 @@ class Ec2InstancePluginTest {
 
         assertThatThrownBy(() -> plugin.provision(second)).isInstanceOfSatisfying(InstanceException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-            assertThat(e.getMessage()).isEqualTo("backend unavailable: too many attachments in progress (at most 1 "
+            assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: too many attachments in progress (at most 1 "
                     + "instances' at once); retry later");
         });
         assertThat(counter.calls("RunInstances")).as("nothing launched for the refused Provision").isEqualTo(1);

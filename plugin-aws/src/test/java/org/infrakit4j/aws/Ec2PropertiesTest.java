@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
@@ -29,7 +30,7 @@ class Ec2PropertiesTest {
         assertThatThrownBy(() -> Ec2PropertiesDecoder.ours(new RawJson(json)))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                    assertThat(e.getMessage()).isEqualTo("invalid properties: " + message);
+                    assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + message);
                 });
     }
 
@@ -139,8 +140,8 @@ class Ec2PropertiesTest {
         Ec2Properties p = decode("\"PrivateIpAddress\":\"10.0.0.9\"");
         Spec spec = Spec.of(RawJson.NULL, Map.of()).withLogicalId("10.0.0.8");
         assertThatThrownBy(() -> Ec2LaunchRequest.build(p, spec, Map.of(), Optional.empty(), Ec2ClientToken.random()))
-                .hasMessage("invalid properties: Properties.PrivateIpAddress: is 10.0.0.9 but the LogicalID asks for "
-                        + "10.0.0.8");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties.PrivateIpAddress: is 10.0.0.9 but the LogicalID asks for "
+                        + "10.0.0.8"));
         assertThat(Ec2LaunchRequest.build(p, Spec.of(RawJson.NULL, Map.of()).withLogicalId("db-1"), Map.of(),
                 Optional.empty(), Ec2ClientToken.random()).privateIpAddress()).isEqualTo("10.0.0.9");
     }

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -62,7 +63,7 @@ record DockerContainerSpec(DockerProperties properties, Optional<String> name, M
         DockerProperties p = request.properties();
         spec.logicalId().ifPresent(id -> {
             if (!NAME.matcher(id).matches()) {
-                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "LogicalID " + InstanceException.quote(id)
+                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "LogicalID " + GoQuote.quote(id)
                         + " cannot be a container name (" + NAME.pattern() + ")");
             }
         });
@@ -83,7 +84,7 @@ record DockerContainerSpec(DockerProperties properties, Optional<String> name, M
                     }
                     networks.add(a.id());
                 }
-                default -> throw attachmentError(i, "Type", "unsupported type " + InstanceException.quote(a.type())
+                default -> throw attachmentError(i, "Type", "unsupported type " + GoQuote.quote(a.type())
                         + " (volume or network)");
             }
         }
@@ -108,7 +109,7 @@ record DockerContainerSpec(DockerProperties properties, Optional<String> name, M
         String target = colon < 0 ? "/mnt/" + id : id.substring(colon + 1);
         if (!VOLUME_NAME.matcher(volume).matches() || !target.startsWith("/")) {
             throw attachmentError(index, "ID", "must be VOLUME or VOLUME:/container/path, got "
-                    + InstanceException.quote(id));
+                    + GoQuote.quote(id));
         }
         return new Mount().withType(MountType.VOLUME).withSource(volume).withTarget(target);
     }

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 
@@ -38,7 +39,7 @@ final class DockerIdPrefix {
     static Optional<String> match(String prefix, Collection<String> all) {
         List<String> found = all.stream().filter(id -> id.startsWith(prefix)).sorted().toList();
         if (found.size() > 1) {
-            throw new InstanceException(ErrorCode.CONFLICT, "ID prefix " + InstanceException.quote(prefix)
+            throw new InstanceException(ErrorCode.CONFLICT, "ID prefix " + GoQuote.quote(prefix)
                     + " matches " + found.size() + " containers: " + String.join(", ", found)
                     + "; give more of the ID");
         }

@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.infrakit4j.docker.DockerEngine.Operation;
+import org.infrakit4j.rpc.GoQuote;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.runtime.Reaper;
@@ -251,12 +253,12 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                         }
                     });
             if (network.isEmpty()) {
-                throw InstanceException.invalid(at + ".Name", "network " + InstanceException.quote(a.name())
+                throw InstanceException.invalid(at + ".Name", "network " + GoQuote.quote(a.name())
                         + " does not exist; create it first (this plugin does not create networks, the reference "
                         + "plugin did)");
             }
             if (a.driver() != null && !a.driver().equals(network.get().getDriver())) {
-                throw InstanceException.invalid(at + ".Driver", "network " + InstanceException.quote(a.name())
+                throw InstanceException.invalid(at + ".Driver", "network " + GoQuote.quote(a.name())
                         + " has driver " + network.get().getDriver() + ", not " + a.driver());
             }
         }
@@ -285,10 +287,10 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     @Override
     public void label(InstanceId instance, Map<String, String> add) {
         labels.checkLabelable(add);
-        String id = fullId(instance.value()).orElseThrow(() -> InstanceException.notFound(instance));
+        String id = fullId(instance.value()).orElseThrow(() -> WireErrors.notFound(instance));
         locks.run(id, () -> {
             Container c = engine.findContainer(id).filter(this::ownsOrAdopts)
-                    .orElseThrow(() -> InstanceException.notFound(instance));
+                    .orElseThrow(() -> WireErrors.notFound(instance));
             try {
                 store.merge(c.getId(), add);
             } catch (IOException e) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 
@@ -39,7 +40,7 @@ final class DockerLabels {
     DockerLabels(Map<String, String> namespace) {
         namespace.keySet().forEach(k -> {
             if (k.isEmpty() || k.startsWith(PREFIX)) {
-                throw new IllegalArgumentException("namespace key " + InstanceException.quote(k)
+                throw new IllegalArgumentException("namespace key " + GoQuote.quote(k)
                         + " is empty or uses the reserved prefix " + PREFIX);
             }
         });
@@ -54,7 +55,7 @@ final class DockerLabels {
     Map<String, String> forCreate(DockerProperties properties, Map<String, String> tags, Optional<String> logicalId) {
         for (String key : tags.keySet()) {
             if (key.startsWith(PREFIX)) {
-                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Tags: key " + InstanceException.quote(key)
+                throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Tags: key " + GoQuote.quote(key)
                         + " uses the prefix reserved for the plugin, " + PREFIX);
             }
         }
@@ -167,7 +168,7 @@ final class DockerLabels {
         for (String key : labels.keySet()) {
             if (key.startsWith(PREFIX) || namespace.containsKey(key)) {
                 throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Labels: key "
-                        + InstanceException.quote(key) + " is a namespace tag or reserved by the plugin");
+                        + GoQuote.quote(key) + " is a namespace tag or reserved by the plugin");
             }
         }
     }

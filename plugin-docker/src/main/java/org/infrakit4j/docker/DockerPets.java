@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.infrakit4j.docker.DockerEngine.Operation;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -93,8 +94,8 @@ final class DockerPets {
         return new InstanceId(id);
     }
 
-    /** Go's %q, as the reference plugin quoted names in its errors; one place to re-point when spi drops it. */
+    /** Go's %q, as the reference plugin quoted names in its errors. */
     private static String quote(String s) {
-        return InstanceException.quote(s);
+        return GoQuote.quote(s);
     }
 }

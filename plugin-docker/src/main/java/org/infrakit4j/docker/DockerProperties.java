@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.runtime.Schema;
 import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.RawJson;
@@ -241,7 +242,7 @@ public record DockerProperties(
     }
 
     private static String quote(String s) {
-        return org.infrakit4j.spi.InstanceException.quote(s);
+        return org.infrakit4j.rpc.GoQuote.quote(s);
     }
 
     private static List<String> strings(String field, List<String> list) {

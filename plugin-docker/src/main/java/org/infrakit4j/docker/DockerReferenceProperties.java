@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
@@ -226,8 +227,8 @@ final class DockerReferenceProperties {
             String at = join(path, e.getKey());
             String earlier = seen.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getKey());
             if (earlier != null) {
-                throw InstanceException.invalid(at, "is given twice, as " + InstanceException.quote(earlier)
-                        + " and " + InstanceException.quote(e.getKey()) + " (names match case-insensitively)");
+                throw InstanceException.invalid(at, "is given twice, as " + GoQuote.quote(earlier)
+                        + " and " + GoQuote.quote(e.getKey()) + " (names match case-insensitively)");
             }
             boolean map = MAP_VALUED.contains(e.getKey().toLowerCase(Locale.ROOT))
                     || e.getKey().equalsIgnoreCase("Config") && path.toLowerCase(Locale.ROOT).endsWith("logconfig");
@@ -392,7 +393,7 @@ final class DockerReferenceProperties {
         for (Iterator<Map.Entry<String, JsonNode>> it = object(node, path).fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().isTextual()) {
-                throw InstanceException.invalid(path + "[" + InstanceException.quote(e.getKey()) + "]",
+                throw InstanceException.invalid(path + "[" + GoQuote.quote(e.getKey()) + "]",
                         "must be a string, got " + kind(e.getValue()));
             }
             out.put(e.getKey(), e.getValue().textValue());
@@ -419,7 +420,7 @@ final class DockerReferenceProperties {
             int eq = e == null ? -1 : e.indexOf('=');
             if (eq <= 0) {
                 throw InstanceException.invalid("Config.Env[" + i + "]", "must be KEY=VALUE, got "
-                        + InstanceException.quote(String.valueOf(e)));
+                        + GoQuote.quote(String.valueOf(e)));
             }
             if (out.put(e.substring(0, eq), e.substring(eq + 1)) != null) {
                 throw InstanceException.invalid("Config.Env[" + i + "]", "sets " + e.substring(0, eq)
@@ -451,7 +452,7 @@ final class DockerReferenceProperties {
             if (parts.length < 2 || parts.length > 3 || parts.length == 3 && !List.of("ro", "rw").contains(parts[2])) {
                 throw InstanceException.invalid("HostConfig.Binds[" + i + "]", "must be SOURCE:TARGET, "
                         + "SOURCE:TARGET:ro or SOURCE:TARGET:rw (other options are not supported), got "
-                        + InstanceException.quote(bind));
+                        + GoQuote.quote(bind));
             }
             boolean hostPath = parts[0].startsWith("/");
             try {
@@ -503,7 +504,7 @@ final class DockerReferenceProperties {
         List<DockerProperties.PortBinding> out = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = raw.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            String at = "HostConfig.PortBindings[" + InstanceException.quote(e.getKey()) + "]";
+            String at = "HostConfig.PortBindings[" + GoQuote.quote(e.getKey()) + "]";
             if (e.getValue().isNull()) {
                 continue;
             }

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -83,7 +84,7 @@ class DockerBackPressureTest {
                     long t0 = System.nanoTime();
                     assertThatThrownBy(call::run).isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                        assertThat(e.getMessage()).startsWith(refused);
+                        assertThat(WireErrors.text(e)).startsWith(refused);
                     });
                     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(FAST);
                 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class DockerBackgroundWorkTest {
             assertThatThrownBy(() -> work.reserve("setting up a container from busybox"))
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                        assertThat(e.getMessage()).isEqualTo("backend unavailable: docker engine at unix:///e.sock: "
+                        assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: docker engine at unix:///e.sock: "
                                 + DockerBackgroundWork.LIMIT + " container set-ups and removals already under way, "
                                 + "not setting up a container from busybox; retry later");
                     });
@@ -58,7 +59,7 @@ class DockerBackgroundWorkTest {
         work.close(Duration.ofSeconds(5));
         DockerBackgroundWork.Ticket ticket = work.reserve("removing container c1");
         assertThatThrownBy(() -> work.start(ticket, "removing container c1", () -> { }))
-                .hasMessage("backend unavailable: the plugin is stopping: not removing container c1");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: the plugin is stopping: not removing container c1"));
         assertThat(work.underWay()).isZero();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Optional;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class DockerIdPrefixTest {
         assertThatThrownBy(() -> DockerIdPrefix.match("0123456789ab", List.of(C, B, A)))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
-                    assertThat(e.getMessage()).isEqualTo("conflict: ID prefix \"0123456789ab\" matches 2 "
+                    assertThat(WireErrors.text(e)).isEqualTo("conflict: ID prefix \"0123456789ab\" matches 2 "
                             + "containers: " + A + ", " + B + "; give more of the ID");
                 });
     }

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
@@ -287,7 +288,7 @@ class DockerInstancePluginTest {
     void anUnsupportedAttachmentTypeIsRefusedBeforeAnythingIsMade() {
         assertThatThrownBy(() -> plugin.provision(new Spec(new RawJson(properties("")), tags(), "", Optional.empty(),
                 List.of(new Attachment("vol-1", "ebs")))))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                         "invalid properties: Attachments[0].Type: unsupported type \"ebs\" (volume or network)"));
         assertThat(DockerTestBackend.containersLabelled(docker, runTag)).isEmpty();
     }
@@ -326,7 +327,7 @@ class DockerInstancePluginTest {
                 tags())))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_ERROR);
-                    assertThat(e.getMessage()).startsWith("backend error: docker engine at " + DockerTestBackend.host()
+                    assertThat(WireErrors.text(e)).startsWith("backend error: docker engine at " + DockerTestBackend.host()
                             + ": start container ").contains("/no/such/command");
                 });
         assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson("{\"Image\":\"" + DockerTestBackend.image()
@@ -340,7 +341,7 @@ class DockerInstancePluginTest {
     void aPullThatCannotReachARegistryFailsClearlyAndMakesNothing() {
         assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson("{\"Image\":\"ik4j-no-such/image:" + RUN
                 + "\",\"Pull\":\"if-missing\"}"), tags())))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage())
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e))
                         .startsWith("backend error: docker engine at " + DockerTestBackend.host() + ": pull ik4j-no-such/image:"));
         assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson("{\"Image\":\"ik4j-no-such/image:" + RUN
                 + "\",\"Pull\":\"never\"}"), tags())))
@@ -361,7 +362,7 @@ class DockerInstancePluginTest {
                 .doesNotContain(theirs);
         assertThat(other.describeInstances(Map.of(), false)).extracting(Description::id).containsExactly(theirs);
         assertThatThrownBy(() -> plugin.destroy(theirs, DestroyContext.TERMINATE))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                         "conflict: container " + theirs + " belongs to another namespace; refusing to destroy it"));
         assertThatThrownBy(() -> plugin.label(theirs, Map.of("a", "b")))
                 .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.code()).isEqualTo(
@@ -369,7 +370,7 @@ class DockerInstancePluginTest {
         String pet = "shared-" + RUN;
         other.provision(Spec.of(new RawJson(properties("")), tags()).withLogicalId(pet));
         assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson(properties("")), tags()).withLogicalId(pet)))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage())
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e))
                         .startsWith("conflict: LogicalID \"" + pet + "\" is the name of container ")
                         .endsWith(", which this plugin does not manage"));
         assertThat(docker.inspectContainerCmd(theirs.value()).exec().getState().getRunning()).isTrue();
@@ -380,7 +381,7 @@ class DockerInstancePluginTest {
         String id = docker.createContainerCmd(DockerTestBackend.image()).withCmd("sleep", "3600")
                 .withLabels(runTag).exec().getId();
         assertThatThrownBy(() -> plugin.destroy(new InstanceId(id), DestroyContext.TERMINATE))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                         "conflict: container " + id + " is not managed by this plugin (no label "
                                 + "org.infrakit4j.docker.managed); refusing to destroy it"));
         assertThat(plugin.describeInstances(runTag, false)).isEmpty();
@@ -421,7 +422,7 @@ class DockerInstancePluginTest {
         String id = docker.createContainerCmd(DockerTestBackend.image()).withCmd("sleep", "3600")
                 .withLabels(runTag).exec().getId();
         assertThatThrownBy(() -> plugin.destroy(new InstanceId(id.substring(0, 12)), DestroyContext.TERMINATE))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                         "conflict: container " + id + " is not managed by this plugin (no label "
                                 + "org.infrakit4j.docker.managed); refusing to destroy it"));
         assertThat(docker.inspectContainerCmd(id).exec().getId()).isEqualTo(id);
@@ -493,7 +494,7 @@ class DockerInstancePluginTest {
     @Test
     void aLogicalIdThatCannotBeAContainerNameIsInvalid() {
         assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson(properties("")), tags()).withLogicalId("a/b")))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                         "invalid properties: LogicalID \"a/b\" cannot be a container name "
                                 + "([a-zA-Z0-9][a-zA-Z0-9_.-]+)"));
     }
@@ -504,12 +505,12 @@ class DockerInstancePluginTest {
         InstancePlugin p = serve(new DockerEngine.Config("unix://" + missing, false, null, Duration.ofSeconds(2)),
                 NAMESPACE, dir.resolve("missing.json"));
         assertThatThrownBy(() -> p.describeInstances(runTag, false))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                         "backend unavailable: docker engine at unix://" + missing + " unreachable (no socket at "
                                 + missing + ") during list containers"));
         Files.createFile(missing); // a file that is not a socket: nobody listens
         assertThatThrownBy(() -> p.describeInstances(runTag, false))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                         "backend unavailable: docker engine at unix://" + missing + " unreachable (connection "
                                 + "refused) during list containers"));
     }
@@ -532,7 +533,7 @@ class DockerInstancePluginTest {
             assertThatThrownBy(() -> p.describeInstances(runTag, false))
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                        assertThat(e.getMessage()).startsWith("backend unavailable: docker engine at " + engine.host()
+                        assertThat(WireErrors.text(e)).startsWith("backend unavailable: docker engine at " + engine.host()
                                 + " no answer within 2 s");
                     });
             // The 2 s timeout plus what a busy machine adds; the frozen engine itself would never answer.
@@ -547,7 +548,7 @@ class DockerInstancePluginTest {
                     () -> p.destroy(id, DestroyContext.TERMINATE))) {
                 assertThatThrownBy(call::run).isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                    assertThat(e.getMessage()).startsWith("backend unavailable: docker engine at " + engine.host()
+                    assertThat(WireErrors.text(e)).startsWith("backend unavailable: docker engine at " + engine.host()
                             + " unreachable (");
                 });
             }

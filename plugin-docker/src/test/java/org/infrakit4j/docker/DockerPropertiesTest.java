@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
@@ -18,7 +19,7 @@ class DockerPropertiesTest {
                 .as(json)
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                    assertThat(e.getMessage()).isEqualTo("invalid properties: " + message);
+                    assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + message);
                 });
     }
 
@@ -73,7 +74,7 @@ class DockerPropertiesTest {
         for (String image : List.of("BusyBox", "busybox:", "busybox\\u0000", "busybox latest", " busybox",
                 "$(reboot)", "-x", "app:tag@sha256:short", "a//b", "busybox:" + "t".repeat(129))) {
             assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"" + image + "\"}"))).as(image)
-                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).startsWith(
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith(
                             "invalid properties: Properties.Image: must be an image reference such as busybox:latest "
                                     + "or registry:5000/team/app@sha256:..., the name lowercase, got \""));
         }

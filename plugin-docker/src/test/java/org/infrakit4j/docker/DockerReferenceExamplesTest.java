@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -175,7 +176,7 @@ class DockerReferenceExamplesTest {
         assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson(p.toString()), tags(Map.of()))))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                    assertThat(e.getMessage()).isEqualTo("invalid properties: Properties.NetworkAttachments[0].Name: "
+                    assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties.NetworkAttachments[0].Name: "
                             + "network \"deleteme\" does not exist; create it first (this plugin does not create "
                             + "networks, the reference plugin did)");
                 });
@@ -184,8 +185,8 @@ class DockerReferenceExamplesTest {
         networks.add(network);
         ((ObjectNode) p.get("NetworkAttachments").get(0)).put("Name", network);
         assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson(p.toString()), tags(Map.of()))))
-                .hasMessage("invalid properties: Properties.NetworkAttachments[0].Driver: network \"" + network
-                        + "\" has driver bridge, not overlay");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties.NetworkAttachments[0].Driver: network \"" + network
+                        + "\" has driver bridge, not overlay"));
         assertThat(DockerTestBackend.containersLabelled(docker, runTag)).isEmpty();
         assertThat(docker.listNetworksCmd().withNameFilter("deleteme").exec()).extracting(n -> n.getName())
                 .doesNotContain("deleteme");

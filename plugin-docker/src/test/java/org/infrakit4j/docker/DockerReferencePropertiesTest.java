@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
@@ -20,7 +21,7 @@ class DockerReferencePropertiesTest {
     private static void refused(String json, String message) {
         assertThatThrownBy(() -> request(json)).isInstanceOfSatisfying(InstanceException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-            assertThat(e.getMessage()).isEqualTo("invalid properties: " + message);
+            assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + message);
         });
     }
 
@@ -120,7 +121,7 @@ class DockerReferencePropertiesTest {
                 throw new AssertionError("accepted: " + json);
             } catch (InstanceException e) {
                 assertThat(e.code()).as(json).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                assertThat(e.getMessage()).as(json).isEqualTo("invalid properties: " + message);
+                assertThat(WireErrors.text(e)).as(json).isEqualTo("invalid properties: " + message);
             }
         });
     }

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.infrakit4j.rpc.GoJson;
+import org.infrakit4j.rpc.GoQuote;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -140,7 +142,7 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
                                 .log("provision retried: returning the existing instance");
                         return new InstanceId(existing.id());
                     }
-                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
+                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(logicalId)
                             + " is held by instance " + existing.id() + " with other tags");
                 }
             }
@@ -164,7 +166,7 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
         synchronized (instanceLock(instance)) {
             FileInstance latest = store.get(instance.value());
             if (latest == null) {
-                throw InstanceException.notFound(instance);
+                throw WireErrors.notFound(instance);
             }
             Map<String, String> merged = new HashMap<>(latest.tags());
             merged.putAll(labels);

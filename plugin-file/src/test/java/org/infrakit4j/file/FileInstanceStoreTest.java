@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -265,9 +266,9 @@ class FileInstanceStoreTest {
             plugin.validate(RawJson.NULL);
             plugin.validate(new RawJson("{}"));
             assertThatThrownBy(() -> plugin.validate(new RawJson("[]")))
-                    .hasMessage("invalid properties: Properties: must be a JSON object, got an array");
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties: must be a JSON object, got an array"));
             assertThatThrownBy(() -> plugin.provision(Spec.of(new RawJson("3"), Map.of())))
-                    .hasMessage("invalid properties: Properties: must be a JSON object, got a number");
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties: must be a JSON object, got a number"));
             assertThat(plugin.describeInstances(Map.of(), false)).isEmpty();
         }
     }

@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.infrakit4j.rpc.GoQuote;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.runtime.Reaper;
@@ -255,7 +257,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                                 .log("provision retried: returning the existing domain");
                         return d.id();
                     }
-                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
+                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(logicalId)
                             + " is held by instance " + d.id() + " with other tags");
                 }
             }
@@ -437,7 +439,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                     meta = adopted(d, instance.value());
                 }
                 if (meta == null) {
-                    throw InstanceException.notFound(instance);
+                    throw WireErrors.notFound(instance);
                 }
                 Map<String, String> merged = new HashMap<>(meta.tags());
                 merged.putAll(labels);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -81,7 +82,7 @@ record LibvirtProvision(LibvirtProperties properties, String init, Optional<Stri
                 switch (a.type()) {
                     case "volume" -> volumes.add(LibvirtVolumeRef.parse(a.id()).inPool(storagePool));
                     case "network" -> nics.add(new LibvirtProperties.Nic(a.id(), null, null, null));
-                    default -> throw new IllegalArgumentException("Type " + InstanceException.quote(a.type())
+                    default -> throw new IllegalArgumentException("Type " + GoQuote.quote(a.type())
                             + " is not supported: want volume or network");
                 }
             } catch (IllegalArgumentException e) {

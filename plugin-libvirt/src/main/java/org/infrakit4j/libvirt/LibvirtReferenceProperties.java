@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
@@ -176,7 +177,7 @@ record LibvirtReferenceProperties(LibvirtProperties properties, String seedPool)
     private static void absolute(JsonNode path, String field) {
         if (path != null && !path.textValue().isEmpty() && !path.textValue().startsWith("/")) {
             throw new StrictProperties.Problem(field, "must be an absolute path on the libvirt host, not "
-                    + InstanceException.quote(path.textValue()));
+                    + GoQuote.quote(path.textValue()));
         }
     }
 

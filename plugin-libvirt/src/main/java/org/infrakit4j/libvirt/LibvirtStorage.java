@@ -1,5 +1,6 @@
 package org.infrakit4j.libvirt;
 
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.libvirt.Connect;
@@ -30,13 +31,13 @@ final class LibvirtStorage {
         } catch (LibvirtException e) {
             if (LibvirtConnection.is(e, Error.ErrorNumber.VIR_ERR_NO_STORAGE_POOL)) {
                 throw new InstanceException(ErrorCode.BACKEND_ERROR, purpose + " needs a storage pool: storage pool "
-                        + InstanceException.quote(pool) + " does not exist", e);
+                        + GoQuote.quote(pool) + " does not exist", e);
             }
             throw e;
         }
         if (p.isActive() != 1) {
             throw new InstanceException(ErrorCode.BACKEND_ERROR, purpose + " needs a storage pool: storage pool "
-                    + InstanceException.quote(pool) + " is not active (virsh pool-start " + pool + ")");
+                    + GoQuote.quote(pool) + " is not active (virsh pool-start " + pool + ")");
         }
         return p;
     }

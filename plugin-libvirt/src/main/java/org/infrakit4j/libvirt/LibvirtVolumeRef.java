@@ -2,6 +2,7 @@ package org.infrakit4j.libvirt;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.InstanceException;
 
 /**
@@ -14,10 +15,10 @@ record LibvirtVolumeRef(String pool, String name) {
     LibvirtVolumeRef {
         Objects.requireNonNull(name, "name");
         if (pool != null && !NAME.matcher(pool).matches()) {
-            throw new IllegalArgumentException("invalid storage pool name " + InstanceException.quote(pool));
+            throw new IllegalArgumentException("invalid storage pool name " + GoQuote.quote(pool));
         }
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid volume name " + InstanceException.quote(name)
+            throw new IllegalArgumentException("invalid volume name " + GoQuote.quote(name)
                     + ": want pool/volume or volume, made of letters, digits, '_', '.', '+' or '-'");
         }
     }

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -66,10 +67,10 @@ class LibvirtBackPressureTest {
         assertThatThrownBy(() -> plugin.provision(Spec.of(props, tags)))
                 .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.code())
                         .isEqualTo(ErrorCode.BACKEND_UNAVAILABLE))
-                .hasMessageStartingWith("backend unavailable: libvirt is behind: 6 domain starts and removals are "
-                        + "running or waiting; not starting to provision a " + prefix + " domain");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("backend unavailable: libvirt is behind: 6 domain starts and removals are "
+                        + "running or waiting; not starting to provision a " + prefix + " domain"));
         assertThatThrownBy(() -> plugin.destroy(kept, DestroyContext.TERMINATE))
-                .hasMessageStartingWith("backend unavailable: libvirt is behind: ")
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("backend unavailable: libvirt is behind: "))
                 .hasMessageContaining("not starting to destroy " + kept.value());
         // Refused, not queued: neither call waited for the blocked work (which waits for the test).
         assertThat(stuck).noneMatch(CompletableFuture::isDone);

@@ -24,8 +24,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
+import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
@@ -236,7 +238,8 @@ class LibvirtMainProcessTest {
             log.add(new Call(method, start, System.nanoTime(), null));
             return result;
         } catch (RuntimeException e) {
-            log.add(new Call(method, start, System.nanoTime(), String.valueOf(e.getMessage())));
+            log.add(new Call(method, start, System.nanoTime(), e instanceof InstanceException failure
+                    ? WireErrors.text(failure) : String.valueOf(e.getMessage())));
             return null;
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
@@ -18,7 +19,7 @@ class LibvirtPropertiesTest {
         assertThatThrownBy(() -> decode(json)).as(json)
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                    assertThat(e.getMessage()).isEqualTo("invalid properties: " + message);
+                    assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + message);
                 });
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -246,7 +247,7 @@ class LibvirtQemuTest {
         assertThatThrownBy(() -> plugin.provision(Spec.of(badKernel, tags()).withInit("#cloud-config\n")))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_ERROR);
-                    assertThat(e.getMessage()).startsWith("backend error: start domain " + prefix + "-")
+                    assertThat(WireErrors.text(e)).startsWith("backend error: start domain " + prefix + "-")
                             .contains("/nonexistent/vmlinuz");
                 });
         assertThat(domains()).isEmpty();

@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
@@ -106,7 +107,7 @@ class LibvirtReapOutageTest {
                         client.describeInstances(Map.of(), false);
                         throw new AssertionError("Describe answered from a frozen libvirtd");
                     } catch (InstanceException e) {
-                        assertThat(e.getMessage()).startsWith("backend unavailable: libvirt at "
+                        assertThat(WireErrors.text(e)).startsWith("backend unavailable: libvirt at "
                                 + LibvirtTestEnv.uri());
                     }
                     assertThat(Duration.ofNanos(System.nanoTime() - start)).as("Describe while frozen")

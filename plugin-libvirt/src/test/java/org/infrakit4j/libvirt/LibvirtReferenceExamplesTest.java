@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
@@ -88,15 +89,15 @@ class LibvirtReferenceExamplesTest {
     @Test
     void libvirtYmlAsWrittenIsRefusedNamingBootThenItsRelativeKernel() throws IOException {
         ObjectNode props = libvirtYmlProperties();
-        assertThat(refused(new RawJson(props.toString()))).hasMessage("invalid properties: "
+        assertThat(refused(new RawJson(props.toString()))).isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: "
                 + "Properties.Domain.OS.Boot: unknown field (known: Type, Loader, NVRam, Kernel, Initrd, KernelArgs, "
-                + "BootDevices, BootMenu, SMBios, BIOS, Init, InitArgs; names match case-insensitively)");
+                + "BootDevices, BootMenu, SMBios, BIOS, Init, InitArgs; names match case-insensitively)"));
         // The Go plugin dropped Boot silently; its field is BootDevices.
         ObjectNode os = (ObjectNode) props.path("Domain").path("OS");
         os.set("BootDevices", JSON.readTree("[{\"Dev\":\"hd\"}]"));
         os.remove("Boot");
-        assertThat(refused(new RawJson(props.toString()))).hasMessage("invalid properties: "
-                + "Properties.Domain.OS.Kernel: must be an absolute path on the libvirt host, not \"../bzImage\"");
+        assertThat(refused(new RawJson(props.toString()))).isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: "
+                + "Properties.Domain.OS.Kernel: must be an absolute path on the libvirt host, not \"../bzImage\""));
     }
 
     @Test
@@ -161,6 +162,6 @@ class LibvirtReferenceExamplesTest {
     @Test
     void invalidPropertiesIsRefusedAsNotJson() throws IOException {
         assertThat(refused(new RawJson(resource("instance_test.TestInvalidProperties.json").strip())))
-                .hasMessageStartingWith("invalid properties: Properties: is not valid JSON");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("invalid properties: Properties: is not valid JSON"));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Optional;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class LibvirtReferencePropertiesTest {
 
     private static void refused(String json, String message) {
         assertThatThrownBy(() -> decode(json)).as(json).isInstanceOf(InstanceException.class)
-                .hasMessage("invalid properties: " + message);
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + message));
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.testkit.PluginProcess;
 import org.infrakit4j.testkit.RawHttp;
@@ -26,7 +27,7 @@ class LibvirtStoragePoolCheckTest {
         try (LibvirtInstancePlugin plugin = new LibvirtInstancePlugin("test:///default", Map.of(), MISSING)) {
             assertThat(plugin.storagePoolProblem()).contains("storage pool \"" + MISSING + "\" does not exist");
             assertThatThrownBy(plugin::checkHealth).isInstanceOf(InstanceException.class)
-                    .hasMessageStartingWith("backend error: --storage-pool")
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("backend error: --storage-pool"))
                     .hasMessageContaining("storage pool \"" + MISSING + "\" does not exist");
         }
         try (LibvirtInstancePlugin plugin = new LibvirtInstancePlugin("test:///default", Map.of(),

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.Attachment;
@@ -273,7 +274,7 @@ class LibvirtTestDriverTest {
     void initNeedsAStoragePoolAndFailsBeforeAnythingIsDefined() {
         try (LibvirtInstancePlugin poolless = new LibvirtInstancePlugin("test:///default", Map.of(), null)) {
             assertThatThrownBy(() -> poolless.provision(Spec.of(props, Map.of()).withInit("#cloud-config\n")))
-                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo(
                             "backend error: Init (the cloud-init seed disk) needs a storage pool: start the plugin "
                                     + "with --storage-pool or name one (Pool, pool/volume)"));
             assertThat(definedDomains(poolless)).isEmpty();
@@ -285,7 +286,7 @@ class LibvirtTestDriverTest {
         // The test driver cannot upload (virStorageVolUpload unsupported): the seed step fails after the
         // volume was created, and both must be gone.
         assertThatThrownBy(() -> plugin.provision(Spec.of(props, Map.of()).withInit("#cloud-config\n")))
-                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(e.getMessage())
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e))
                         .startsWith("backend error: create volumes for " + prefix + "-")
                         .endsWith("this function is not supported by the connection driver: virStorageVolUpload"));
         assertThat(definedDomains(plugin)).isEmpty();
@@ -298,14 +299,14 @@ class LibvirtTestDriverTest {
     void unknownAttachmentTypesAndBadVolumeNamesAreRefused() {
         assertThatThrownBy(() -> plugin.provision(new Spec(props, Map.of(), "", Optional.empty(),
                 List.of(new Attachment("vol-1", "ebs")))))
-                .hasMessage("invalid properties: Attachments[0]: Type \"ebs\" is not supported: want volume or "
-                        + "network");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Attachments[0]: Type \"ebs\" is not supported: want volume or "
+                        + "network"));
         assertThatThrownBy(() -> plugin.provision(new Spec(props, Map.of(), "", Optional.empty(),
                 List.of(new Attachment("p/../x", "volume")))))
-                .hasMessageStartingWith("invalid properties: Attachments[0]: invalid volume name \"../x\"");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("invalid properties: Attachments[0]: invalid volume name \"../x\""));
         assertThatThrownBy(() -> plugin.provision(new Spec(props, Map.of(), "", Optional.empty(),
                 List.of(new Attachment("nosuch.img", "volume")))))
-                .hasMessage("backend error: Attachments[0]: volume default-pool/nosuch.img does not exist");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("backend error: Attachments[0]: volume default-pool/nosuch.img does not exist"));
         assertThat(definedDomains(plugin)).isEmpty();
     }
 }

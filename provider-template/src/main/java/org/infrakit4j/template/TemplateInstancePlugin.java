@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import org.infrakit4j.rpc.GoQuote;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
@@ -71,7 +73,7 @@ public final class TemplateInstancePlugin implements InstancePlugin, HealthProbe
                                 .log("provision retried: returning the existing instance");
                         return new InstanceId(m.id());
                     }
-                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + InstanceException.quote(logicalId)
+                    throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(logicalId)
                             + " is held by instance " + m.id() + " with other tags");
                 }
             }
@@ -94,7 +96,7 @@ public final class TemplateInstancePlugin implements InstancePlugin, HealthProbe
     public void label(InstanceId instance, Map<String, String> labels) {
         // One atomic merge in the backend: a Label racing a Destroy never brings the machine back.
         if (!backend.mergeTags(instance.value(), labels)) {
-            throw InstanceException.notFound(instance);
+            throw WireErrors.notFound(instance);
         }
     }
 

@@ -2,6 +2,7 @@ package org.infrakit4j.template;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.runtime.Schema;
 import org.infrakit4j.runtime.StrictProperties;
 import org.infrakit4j.spi.InstanceException;
@@ -43,7 +44,7 @@ public record TemplateProperties(@Schema(required = true, description = "How big
         }
         labels = labels == null ? Map.of() : labels;
         for (Map.Entry<String, String> label : labels.entrySet()) {
-            String at = "Labels[" + InstanceException.quote(label.getKey()) + "]";
+            String at = "Labels[" + GoQuote.quote(label.getKey()) + "]";
             if (label.getKey().isEmpty()) {
                 throw new StrictProperties.Problem(at, "a label name must not be empty");
             }

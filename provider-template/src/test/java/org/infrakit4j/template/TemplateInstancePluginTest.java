@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.ErrorCode;
@@ -25,8 +26,8 @@ class TemplateInstancePluginTest {
         assertThatThrownBy(() -> plugin.provision(SMALL))
                 .isInstanceOfSatisfying(InstanceException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE))
-                .hasMessage("backend unavailable: the backend holds its limit of 2 machines; destroy some or start "
-                        + "the plugin with a larger --max-instances");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: the backend holds its limit of 2 machines; destroy some or start "
+                        + "the plugin with a larger --max-instances"));
         assertThat(plugin.describeInstances(Map.of("g", "1"), false)).hasSize(2);
         plugin.destroy(first, DestroyContext.TERMINATE);
         assertThat(plugin.provision(SMALL)).isNotEqualTo(first);

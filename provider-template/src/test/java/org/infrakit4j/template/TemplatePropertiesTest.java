@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
@@ -32,13 +33,13 @@ class TemplatePropertiesTest {
         assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Size\":\"huge\"}")))
                 .isInstanceOfSatisfying(InstanceException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES))
-                .hasMessage("invalid properties: Properties.Size: must be one of small, medium, large, got \"huge\"");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties.Size: must be one of small, medium, large, got \"huge\""));
         assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Size\":\"small\",\"Labels\":{\"\":\"x\"}}")))
-                .hasMessage("invalid properties: Properties.Labels[\"\"]: a label name must not be empty");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties.Labels[\"\"]: a label name must not be empty"));
         assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Size\":\"small\",\"Labels\":{\"a\":null}}")))
-                .hasMessage("invalid properties: Properties.Labels[\"a\"]: must be a string, got null");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties.Labels[\"a\"]: must be a string, got null"));
         assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{\"Sise\":\"small\"}")))
-                .hasMessage("invalid properties: Properties.Sise: unknown field (known: Labels, Size)");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties.Sise: unknown field (known: Labels, Size)"));
     }
 
     @Test
@@ -57,6 +58,6 @@ class TemplatePropertiesTest {
         assertThat(schema.path("required").toString()).isEqualTo("[\"Size\"]");
         assertThat(PropertiesSchema.violations(schema, JSON.readTree("{}"))).containsExactly("(top): Size is required");
         assertThatThrownBy(() -> TemplateProperties.decode(new RawJson("{}")))
-                .hasMessageStartingWith("invalid properties: Properties.Size: is required");
+                .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("invalid properties: Properties.Size: is required"));
     }
 }

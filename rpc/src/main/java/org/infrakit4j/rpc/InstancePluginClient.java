@@ -96,7 +96,7 @@ public final class InstancePluginClient implements InstancePlugin, AutoCloseable
         String lookup = PluginDirectory.lookupOf(name);
         String addr = dir.discover().get(lookup);
         if (addr == null) {
-            throw new IOException("no plugin named " + InstanceException.quote(lookup) + " in " + dir.path());
+            throw new IOException("no plugin named " + GoQuote.quote(lookup) + " in " + dir.path());
         }
         String type = PluginDirectory.typeOf(name);
         return addr.startsWith("unix://") ? connect(Path.of(addr.substring("unix://".length())), type, timeout)
@@ -249,7 +249,7 @@ public final class InstancePluginClient implements InstancePlugin, AutoCloseable
             Values v = REPLY.read(nextToken(p), "reply");
             RawJson error = v.raw("error");
             if (!error.isNull()) {
-                throw InstanceException.fromMessage(errorMessage(error));
+                throw WireErrors.parse(errorMessage(error));
             }
             RawJson result = v.raw("result");
             if (result.isNull()) {

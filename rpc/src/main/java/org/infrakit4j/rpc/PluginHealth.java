@@ -13,7 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.HealthProbe;
+import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,12 +65,12 @@ final class PluginHealth implements AutoCloseable {
         try {
             return current.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            return List.of("backend unavailable: no answer within " + wait.toMillis() + " ms");
+            return List.of(WireErrors.prefix(ErrorCode.BACKEND_UNAVAILABLE) + "no answer within " + wait.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of("interrupted");
         } catch (ExecutionException e) {
-            return List.of("internal error: the health check failed; the plugin's log has the details");
+            return List.of(WireErrors.prefix(ErrorCode.INTERNAL) + "the health check failed; the plugin's log has the details");
         }
     }
 
@@ -79,11 +81,12 @@ final class PluginHealth implements AutoCloseable {
             try {
                 probe.checkHealth();
             } catch (RuntimeException e) {
-                problems.add(prefix + (e.getMessage() == null ? "internal error: the health probe failed" : e.getMessage()));
+                problems.add(prefix + (e instanceof InstanceException failure ? WireErrors.text(failure)
+                        : e.getMessage() == null ? WireErrors.prefix(ErrorCode.INTERNAL) + "the health probe failed" : e.getMessage()));
             } catch (LinkageError | StackOverflowError | AssertionError e) {
                 // Not caught, it would end the round without an answer and every later /healthz would wait on it.
                 LOG.atError().setCause(e).addKeyValue("type", type).log("health probe failed unexpectedly");
-                problems.add(prefix + "internal error: the health probe failed unexpectedly; the plugin's log has "
+                problems.add(prefix + WireErrors.prefix(ErrorCode.INTERNAL) + "the health probe failed unexpectedly; the plugin's log has "
                         + "the details");
             }
         });

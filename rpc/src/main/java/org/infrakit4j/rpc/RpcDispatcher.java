@@ -79,7 +79,7 @@ public final class RpcDispatcher {
             // A bug in this layer must still get a JSON-RPC reply, not an HTTP 500 that Go clients cannot read.
             LOG.atError().setCause(e).log("could not answer a request");
             return error(RawJson.NULL, new RpcError(SERVER_ERROR,
-                    "internal error: the request could not be answered; the plugin's log has the details",
+                    WireErrors.prefix(ErrorCode.INTERNAL) + "the request could not be answered; the plugin's log has the details",
                     RawJson.NULL));
         }
     }
@@ -137,12 +137,12 @@ public final class RpcDispatcher {
         String method = env.method == null ? "" : env.method;
         String[] parts = method.split("\\.", -1);
         if (parts.length != 2) {
-            throw serverError("rpc: service/method request ill-formed: " + InstanceException.quote(method));
+            throw serverError("rpc: service/method request ill-formed: " + GoQuote.quote(method));
         }
         return switch (parts[0]) {
             case "Handshake" -> handshake(parts[1], method, id);
             case "Instance" -> instance(parts[1], method, env.params, id);
-            default -> throw serverError("rpc: can't find service " + InstanceException.quote(method));
+            default -> throw serverError("rpc: can't find service " + GoQuote.quote(method));
         };
     }
 
@@ -151,7 +151,7 @@ public final class RpcDispatcher {
             case "Implements" -> Handshake::writeImplements;
             case "Types" -> out -> Handshake.writeTypes(out, objectNames());
             case "Hello" -> out -> Handshake.writeHello(out, objectNames());
-            default -> throw serverError("rpc: can't find method " + InstanceException.quote(method));
+            default -> throw serverError("rpc: can't find method " + GoQuote.quote(method));
         };
         return success(id, result);
     }
@@ -168,7 +168,7 @@ public final class RpcDispatcher {
     private byte[] instance(String name, String method, RawJson params, RawJson id) throws RpcError {
         WireSchema schema = InstanceCall.PARAMS.get(name);
         if (schema == null) {
-            throw serverError("rpc: can't find method " + InstanceException.quote(method));
+            throw serverError("rpc: can't find method " + GoQuote.quote(method));
         }
         InstanceCall call;
         try {
@@ -183,7 +183,7 @@ public final class RpcDispatcher {
             throw serverError("no-plugin:" + call.type());
         }
         if (!inFlight.tryAcquire()) {
-            throw pluginError(ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_UNAVAILABLE.prefix() + maxInFlight
+            throw pluginError(ErrorCode.BACKEND_UNAVAILABLE, maxInFlight
                     + " calls are already in progress (the backend is slow or hung); try again later");
         }
         long start = System.nanoTime();
@@ -191,13 +191,14 @@ public final class RpcDispatcher {
         try {
             outcome = call.invoke(plugin);
         } catch (InstanceException e) {
-            logCall(call, null, start, e.getMessage(), Level.WARN);
-            throw pluginError(e.code(), e.getMessage());
+            String text = WireErrors.text(e);
+            logCall(call, null, start, text, Level.WARN);
+            throw new RpcError(SERVER_ERROR, text, RawJson.NULL, null, e.code());
         } catch (RuntimeException | LinkageError | StackOverflowError | AssertionError e) {
             // The client gets what failed, never a Java exception's text; the log keeps the stack.
             LOG.atError().setCause(e).addKeyValue("method", call.method()).addKeyValue("type", call.type())
                     .log("plugin failed unexpectedly");
-            throw pluginError(ErrorCode.INTERNAL, "internal error: " + call.method()
+            throw pluginError(ErrorCode.INTERNAL, call.method()
                     + " failed unexpectedly; the plugin's log has the details");
         } finally {
             inFlight.release();
@@ -211,7 +212,7 @@ public final class RpcDispatcher {
             return success(id, out -> call.writeResult(out, outcome, descriptions));
         } catch (RuntimeException e) {
             LOG.atError().setCause(e).addKeyValue("method", call.method()).log("could not encode the result");
-            throw pluginError(ErrorCode.INTERNAL, "internal error: could not encode the result of " + call.method()
+            throw pluginError(ErrorCode.INTERNAL, "could not encode the result of " + call.method()
                     + "; the plugin's log has the details");
         }
     }
@@ -369,8 +370,8 @@ public final class RpcDispatcher {
     }
 
     /** An error the plugin raised (or a bug in it), as opposed to one in the request; its kind goes to the metrics. */
-    private static RpcError pluginError(ErrorCode kind, String message) {
-        return new RpcError(SERVER_ERROR, message, RawJson.NULL, null, kind);
+    private static RpcError pluginError(ErrorCode kind, String detail) {
+        return new RpcError(SERVER_ERROR, WireErrors.text(new InstanceException(kind, detail)), RawJson.NULL, null, kind);
     }
 
     static String shortMessage(IOException e) {

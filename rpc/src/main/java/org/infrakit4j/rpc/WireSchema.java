@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 
 /**
@@ -140,7 +139,7 @@ final class WireSchema {
                     } else if (v == JsonToken.VALUE_STRING) {
                         map.put(key, p.getText());
                     } else {
-                        throw mismatch(at + "[" + InstanceException.quote(key) + "]", "a string", v);
+                        throw mismatch(at + "[" + GoQuote.quote(key) + "]", "a string", v);
                     }
                 }
                 return map;

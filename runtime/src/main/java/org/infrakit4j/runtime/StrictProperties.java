@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 
@@ -133,7 +134,7 @@ public final class StrictProperties {
             String at = path(type, e.getPath());
             if (e.getTargetType() != null && e.getTargetType().isEnum()) {
                 throw InstanceException.invalid(at, "must be one of " + JsonPaths.enumNames(e.getTargetType()) + ", got "
-                        + InstanceException.quote(String.valueOf(e.getValue())));
+                        + GoQuote.quote(String.valueOf(e.getValue())));
             }
             throw InstanceException.invalid(at, "must be " + expected(e.getTargetType()) + ", got "
                     + kind(at(tree, e.getPath())));
@@ -175,7 +176,7 @@ public final class StrictProperties {
         if (node.isObject() && Map.class.isAssignableFrom(raw)) {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                checkNames(e.getValue(), typeArgument(type, 1), path + "[" + InstanceException.quote(e.getKey())
+                checkNames(e.getValue(), typeArgument(type, 1), path + "[" + GoQuote.quote(e.getKey())
                         + "]");
             }
             return;
@@ -190,7 +191,7 @@ public final class StrictProperties {
             String earlier = c == null ? null : given.putIfAbsent(jsonName(c), member.getKey());
             if (earlier != null) {
                 throw InstanceException.invalid(join(path, jsonName(c)), "is given twice, as "
-                        + InstanceException.quote(earlier) + " and " + InstanceException.quote(member.getKey())
+                        + GoQuote.quote(earlier) + " and " + GoQuote.quote(member.getKey())
                         + " (names match case-insensitively)");
             }
             if (c == null) {
@@ -249,7 +250,7 @@ public final class StrictProperties {
             if (r.getFieldName() != null) {
                 String name = r.getFieldName();
                 if (raw != null && Map.class.isAssignableFrom(raw)) {
-                    b.append('[').append(InstanceException.quote(name)).append(']');
+                    b.append('[').append(GoQuote.quote(name)).append(']');
                     current = typeArgument(current, 1);
                     continue;
                 }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.StrictProperties;
+import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +40,7 @@ class StrictPropertiesTest {
     }
 
     private static void refused(String json, String message) {
-        assertThatThrownBy(() -> decode(json)).as(json).hasMessage("invalid properties: " + message);
+        assertThatThrownBy(() -> decode(json)).as(json).isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + message));
     }
 
     @Test
@@ -75,8 +77,8 @@ class StrictPropertiesTest {
 
     @Test
     void nullIsTheDefaultOrRequired() {
-        assertThatThrownBy(() -> decode("null")).hasMessage("invalid properties: Properties: is required: an object "
-                + "with Name");
+        assertThatThrownBy(() -> decode("null")).isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("invalid properties: Properties: is required: an object "
+                + "with Name"));
         Props fallback = new Props("d", null, null, null, null, null, null);
         assertThat(StrictProperties.decode(RawJson.NULL, Props.class, fallback, "")).isSameAs(fallback);
     }

@@ -2,7 +2,10 @@ package org.infrakit4j.spi;
 
 import java.util.Objects;
 
-/** The one exception a plugin throws; its message (prefixed by the code) is what callers see. */
+/**
+ * The one exception a plugin throws: a kind and a detail. The message is the detail alone ("Properties.Image: is
+ * required"); the rpc module puts the kind in front of it when it sends the error, as InfraKit's wire carries text only.
+ */
 public class InstanceException extends RuntimeException {
     private final ErrorCode code;
 
@@ -11,59 +14,23 @@ public class InstanceException extends RuntimeException {
     }
 
     public InstanceException(ErrorCode code, String detail, Throwable cause) {
-        super(code.prefix() + Objects.requireNonNull(detail, "detail"), cause);
-        this.code = code;
-    }
-
-    private InstanceException(String message, ErrorCode code) {
-        super(message);
-        this.code = code;
-    }
-
-    /** Rebuilds an error from the message text received over the wire, keeping the text as it is. */
-    public static InstanceException fromMessage(String message) {
-        String text = message == null ? "" : message;
-        return new InstanceException(text, ErrorCode.fromMessage(text));
+        super(Objects.requireNonNull(detail, "detail"), cause);
+        this.code = Objects.requireNonNull(code, "code");
     }
 
     /** Invalid properties at a field path such as {@code HostConfig.Memory} or {@code Disks[1].Size}. */
     public static InstanceException invalid(String fieldPath, String problem) {
         String at = fieldPath == null || fieldPath.isEmpty() ? "Properties" : "Properties." + fieldPath;
-        return new InstanceException(ErrorCode.INVALID_PROPERTIES, at + ": " + problem);
-    }
-
-    public static InstanceException notFound(InstanceId id) {
-        return new InstanceException(ErrorCode.NOT_FOUND, "instance " + quote(id.value()));
+        return new InstanceException(ErrorCode.INVALID_PROPERTIES, at + ": " + Objects.requireNonNull(problem, "problem"));
     }
 
     public ErrorCode code() {
         return code;
     }
 
-    /** Quotes a user-supplied value for a message as Go's %q does: printable text kept, control characters escaped. */
-    public static String quote(String value) {
-        StringBuilder b = new StringBuilder(Math.min(value.length(), 512) + 2).append('"');
-        value.codePoints().limit(512).forEach(c -> {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\x%02x", c));
-                    } else if (Character.isISOControl(c)) {
-                        b.append(String.format("\\u%04x", c));
-                    } else {
-                        b.appendCodePoint(c);
-                    }
-                }
-            }
-        });
-        if (value.codePointCount(0, value.length()) > 512) {
-            b.append("...");
-        }
-        return b.append('"').toString();
+    /** The kind and the detail, for logs and debuggers; callers read {@link #code()} and {@link #getMessage()}. */
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(" + code + "): " + getMessage();
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 
@@ -18,18 +19,18 @@ public record ExpectedError(ErrorCode kind, Pattern message) {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(message, "message");
         // The kind's prefix, quoted, opens the pattern: the message a client sees names its kind first.
-        if (!message.pattern().startsWith("\\Q" + kind.prefix())) {
+        if (!message.pattern().startsWith("\\Q" + WireErrors.prefix(kind))) {
             throw new IllegalArgumentException("the message of a " + kind + " error starts with "
-                    + Pattern.quote(kind.prefix()) + ", got " + message.pattern());
+                    + Pattern.quote(WireErrors.prefix(kind)) + ", got " + message.pattern());
         }
     }
 
     /** The error whose message is exactly {@code message} (kind prefix included, e.g. "invalid properties: ..."). */
     public static ExpectedError exactly(ErrorCode kind, String message) {
         Objects.requireNonNull(message, "message");
-        if (!message.startsWith(kind.prefix())) {
+        if (!message.startsWith(WireErrors.prefix(kind))) {
             throw new IllegalArgumentException("the message of a " + kind + " error starts with \""
-                    + kind.prefix() + "\", got " + message);
+                    + WireErrors.prefix(kind) + "\", got " + message);
         }
         return new ExpectedError(kind, Pattern.compile(Pattern.quote(message)));
     }
@@ -50,7 +51,7 @@ public record ExpectedError(ErrorCode kind, Pattern message) {
                 .isInstanceOf(InstanceException.class);
         InstanceException e = (InstanceException) thrown;
         assertThat(e.code()).as("kind of the error of %s (%s)", description, e.getMessage()).isEqualTo(kind);
-        assertThat(e.getMessage()).as("message of the error of %s", description).matches(message);
+        assertThat(WireErrors.text(e)).as("message of the error of %s", description).matches(message);
         return e;
     }
 }

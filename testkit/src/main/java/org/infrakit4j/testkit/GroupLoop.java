@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.InstanceException;
@@ -108,7 +109,7 @@ public final class GroupLoop {
             described = plugin.describeInstances(filter(), false);
         } catch (InstanceException e) {
             // InfraKit's group plugin does nothing on a poll whose Describe failed: it never acts on a guess.
-            return new Poll(List.of(), List.of(), List.of(), List.of("Describe: " + e.getMessage()));
+            return new Poll(List.of(), List.of(), List.of(), List.of("Describe: " + WireErrors.text(e)));
         }
         List<InstanceId> provisioned = new ArrayList<>();
         List<InstanceId> destroyed = new ArrayList<>();
@@ -149,7 +150,7 @@ public final class GroupLoop {
         try {
             provisioned.add(plugin.provision(spec));
         } catch (InstanceException e) {
-            errors.add("Provision" + logicalId.map(l -> " " + l).orElse("") + ": " + e.getMessage());
+            errors.add("Provision" + logicalId.map(l -> " " + l).orElse("") + ": " + WireErrors.text(e));
         }
     }
 
@@ -162,7 +163,7 @@ public final class GroupLoop {
             plugin.destroy(id, why);
             destroyed.add(id);
         } catch (InstanceException e) {
-            errors.add("Destroy " + id.value() + ": " + e.getMessage());
+            errors.add("Destroy " + id.value() + ": " + WireErrors.text(e));
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.infrakit4j.rpc.InstancePluginClient;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
@@ -94,7 +95,7 @@ public final class LoopingClients implements AutoCloseable {
             calls.add(new Call(method, start, System.nanoTime(), null));
             return result;
         } catch (InstanceException e) {
-            calls.add(new Call(method, start, System.nanoTime(), e.getMessage()));
+            calls.add(new Call(method, start, System.nanoTime(), WireErrors.text(e)));
             return null;
         }
     }

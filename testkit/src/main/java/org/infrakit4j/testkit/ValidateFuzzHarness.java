@@ -72,7 +72,7 @@ public final class ValidateFuzzHarness implements AutoCloseable {
             valid = true;
         } catch (InstanceException e) {
             assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-            assertThat(e.getMessage()).startsWith("invalid properties: Properties");
+            assertThat(e.getMessage()).startsWith("Properties");
             Statistics.collect("invalid properties");
             valid = false;
         }

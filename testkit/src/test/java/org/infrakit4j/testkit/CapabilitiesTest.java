@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class CapabilitiesTest {
         InstanceException e = REFUSED.assertThrownBy(() -> {
             throw new InstanceException(ErrorCode.INVALID_PROPERTIES, text);
         }, "exact");
-        assertThat(e.getMessage()).isEqualTo("invalid properties: " + text);
+        assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + text);
         assertThatThrownBy(() -> REFUSED.assertThrownBy(() -> { }, "no error")).isInstanceOf(AssertionError.class);
         assertThatThrownBy(() -> REFUSED.assertThrownBy(() -> {
             throw new InstanceException(ErrorCode.BACKEND_ERROR, text);

@@ -23,6 +23,7 @@ import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.rpc.PluginDirectory;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
@@ -62,8 +63,8 @@ class ClientAndServerTest {
                 + "\"Version\":\"0.5.0\"}]},\"id\":1}\n");
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(5))) {
             assertThatThrownBy(() -> client.describeInstances(Map.of(), false))
-                    .hasMessage("backend error: plugin at " + socket + " supports Instance interface version 0.5.0, "
-                            + "client requires 0.6.0 or 0.6.1");
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("backend error: plugin at " + socket + " supports Instance interface version 0.5.0, "
+                            + "client requires 0.6.0 or 0.6.1"));
         } finally {
             old.stop();
         }
@@ -103,11 +104,11 @@ class ClientAndServerTest {
             RawJson deep = new RawJson("[".repeat(300) + "]".repeat(300));
             assertThatThrownBy(() -> client.validate(deep)).isInstanceOfSatisfying(InstanceException.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
-                assertThat(e.getMessage()).startsWith("invalid properties: Properties: cannot be sent: ")
+                assertThat(WireErrors.text(e)).startsWith("invalid properties: Properties: cannot be sent: ")
                         .contains("nesting depth");
             });
             assertThatThrownBy(() -> client.provision(Spec.of(new RawJson("{\"a\":"), Map.of())))
-                    .hasMessageStartingWith("invalid properties: Properties: cannot be sent: ");
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith("invalid properties: Properties: cannot be sent: "));
             assertThat(instanceCalls).hasValue(0);
             client.validate(new RawJson("[[1]]"));
             assertThat(instanceCalls).hasValue(1);
@@ -123,7 +124,7 @@ class ClientAndServerTest {
                 ? "{\"jsonrpc\":\"2.0\",\"result\":{\"APIs\":[{\"Name\":\"Instance\",\"Version\":\"0.6.0\"}]},\"id\":1}\n"
                 : "{\"jsonrpc\":\"2.0\",\"result\":null,\"id\":1}\n");
         try (InstancePluginClient client = InstancePluginClient.connect(socket, "", Duration.ofSeconds(5))) {
-            assertThatThrownBy(() -> client.validate(RawJson.NULL)).hasMessage("backend error: result is null");
+            assertThatThrownBy(() -> client.validate(RawJson.NULL)).isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("backend error: result is null"));
         } finally {
             peer.stop();
         }
@@ -145,7 +146,7 @@ class ClientAndServerTest {
             assertThatThrownBy(() -> h.client().validate(RawJson.NULL))
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                        assertThat(e.getMessage()).isEqualTo("backend unavailable: no reply from plugin at "
+                        assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: no reply from plugin at "
                                 + h.socket() + " to Instance.Validate within 500 ms (call timeout)");
                     });
             release.countDown();
@@ -169,7 +170,7 @@ class ClientAndServerTest {
             assertThatThrownBy(() -> h.client().validate(RawJson.NULL))
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                        assertThat(e.getMessage()).startsWith("backend unavailable: no reply from plugin at "
+                        assertThat(WireErrors.text(e)).startsWith("backend unavailable: no reply from plugin at "
                                 + h.socket() + " to Instance.Validate: the connection was silent for 10000 ms "
                                 + "(idle timeout), ").doesNotContain("60000");
                     });

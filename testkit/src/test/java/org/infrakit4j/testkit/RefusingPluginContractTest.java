@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
@@ -107,7 +108,7 @@ class RefusingPluginContractTest extends InstancePluginContract {
             for (int i = 0; i < spec.attachments().size(); i++) {
                 if (!spec.attachments().get(i).type().equals("tape")) {
                     throw new InstanceException(ErrorCode.INVALID_PROPERTIES, "Attachments[" + i + "].Type: "
-                            + InstanceException.quote(spec.attachments().get(i).type()) + " is not supported (tape)");
+                            + GoQuote.quote(spec.attachments().get(i).type()) + " is not supported (tape)");
                 }
             }
             if (spec.logicalId().isPresent()) {

@@ -24,6 +24,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterProperty;
 import net.jqwik.api.lifecycle.BeforeProperty;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
@@ -201,7 +202,7 @@ class RpcFuzzTest {
                 return new Description(k, d.logicalId(), tags, d.properties());
             });
             if (labelled == null) {
-                throw InstanceException.notFound(id);
+                throw WireErrors.notFound(id);
             }
         };
         plugin.doDestroy = (id, context) -> instances.remove(id);

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.infrakit4j.rpc.PluginMetrics;
 import org.infrakit4j.rpc.PluginServer;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.HealthProbe;
@@ -59,7 +60,7 @@ class ServerLimitsTest {
             assertThatThrownBy(() -> h.client().validate(RawJson.of("{}")))
                     .isInstanceOfSatisfying(InstanceException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_UNAVAILABLE);
-                        assertThat(e.getMessage()).isEqualTo("backend unavailable: " + IN_FLIGHT
+                        assertThat(WireErrors.text(e)).isEqualTo("backend unavailable: " + IN_FLIGHT
                                 + " calls are already in progress (the backend is slow or hung); try again later");
                     });
             try (RawHttp raw = h.raw()) {
@@ -89,11 +90,11 @@ class ServerLimitsTest {
         };
         try (PluginHarness h = PluginHarness.serve(fake, Duration.ofSeconds(30))) {
             assertThatThrownBy(() -> h.client().validate(RawJson.of("{}")))
-                    .hasMessage("internal error: Validate failed unexpectedly; the plugin's log has the "
-                            + "details");
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("internal error: Validate failed unexpectedly; the plugin's log has the "
+                            + "details"));
             assertThatThrownBy(() -> h.client().label(new InstanceId("i-1"), Map.of("a", "b")))
-                    .hasMessage("internal error: Label failed unexpectedly; the plugin's log has the "
-                            + "details");
+                    .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).isEqualTo("internal error: Label failed unexpectedly; the plugin's log has the "
+                            + "details"));
             assertThat(new String(h.metrics().render(), StandardCharsets.UTF_8))
                     .contains("infrakit4j_rpc_errors_total{method=\"Instance.Validate\",kind=\"internal\"} 1\n");
             h.client().describeInstances(Map.of(), false); // still serving
