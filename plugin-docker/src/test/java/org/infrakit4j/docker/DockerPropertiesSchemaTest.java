@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.infrakit4j.runtime.PropertiesSchema;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.testkit.SchemaChecks;
 import org.junit.jupiter.api.Test;
@@ -70,7 +72,8 @@ class DockerPropertiesSchemaTest {
             JsonNode bad = SchemaChecks.replaced(FULL, e.getValue(), JSON.getNodeFactory().textNode("sometimes"));
             assertThat(PropertiesSchema.violations(schema, bad)).hasSize(1);
             assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson(bad.toString()))).as(e.getKey())
-                    .hasMessageContaining("invalid properties");
+                    .isInstanceOfSatisfying(InstanceException.class,
+                            ex -> assertThat(ex.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
         }
         JsonNode types = schema.at("/properties/Mounts/items/properties/Type/enum");
         assertThat(types.toString()).isEqualTo("[\"volume\",\"bind\",\"tmpfs\"]");

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
 import org.infrakit4j.runtime.PropertiesSchema;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.testkit.SchemaChecks;
 import org.junit.jupiter.api.Test;
@@ -69,7 +71,8 @@ class LibvirtPropertiesSchemaTest {
             }
             JsonNode bad = SchemaChecks.replaced(FULL, e.getValue(), JSON.getNodeFactory().textNode("floppy"));
             assertThat(PropertiesSchema.violations(schema, bad)).as(e.getKey()).hasSize(1);
-            assertThatThrownBy(() -> decode(bad.toString())).as(e.getKey()).hasMessageContaining("invalid properties");
+            assertThatThrownBy(() -> decode(bad.toString())).as(e.getKey()).isInstanceOfSatisfying(
+                    InstanceException.class, ex -> assertThat(ex.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
         }
         for (String prefix : List.of("-web", "a".repeat(41))) {
             JsonNode bad = SchemaChecks.replaced(FULL, "/NamePrefix", JSON.getNodeFactory().textNode(prefix));
