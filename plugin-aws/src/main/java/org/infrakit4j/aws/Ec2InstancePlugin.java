@@ -153,7 +153,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
 
     /** Validate for a sub-type: {@code spot} for {@code ec2-spot-instance}. */
     void validate(RawJson properties, boolean spot) {
-        Ec2Launch props = Ec2PropertiesCodec.decodeLaunch(properties, spot);
+        Ec2Launch props = Ec2PropertiesDecoder.decode(properties, spot);
         if (config.validateDryRun()) {
             Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
             try {
@@ -175,7 +175,7 @@ public final class Ec2InstancePlugin implements InstancePlugin, HealthProbe, Pro
     /** Provision for a sub-type: {@code spot} for {@code ec2-spot-instance}. */
     InstanceId provision(Spec spec, boolean spot) {
         Ec2Deadline deadline = Ec2Deadline.after(config.callTimeout());
-        Ec2Launch props = Ec2PropertiesCodec.decodeLaunch(spec.properties(), spot);
+        Ec2Launch props = Ec2PropertiesDecoder.decode(spec.properties(), spot);
         Ec2Tags.checkUserTags("Tags", spec.tags());
         List<String> volumeIds = volumeIds(props.volumeIds(), spec.attachments());
         Map<String, String> tags = Ec2Tags.forInstance(props.tags(), spec.tags(), config.namespace(),

@@ -27,7 +27,7 @@ import org.infrakit4j.runtime.StrictProperties;
 /**
  * The instance Properties: the RunInstances fields users set, in the EC2 API's own names, plus instance
  * {@code Tags} (as the reference plugin had) and the plugin's {@code Attachment} options. Decoded strictly by
- * {@link Ec2PropertiesCodec}; every constructor checks what can be checked without calling AWS. Its JSON Schema
+ * {@link Ec2PropertiesDecoder}; every constructor checks what can be checked without calling AWS. Its JSON Schema
  * ({@code --properties-schema}) is derived from these records and their {@link Schema} facts.
  */
 @Schema(title = "infrakit4j instance-aws Properties",

@@ -39,7 +39,7 @@ class Ec2PropertiesSchemaTest {
     @Test
     void propertiesThePluginAcceptsConformToTheSchema() throws Exception {
         for (String accepted : List.of(FULL, Ec2InstancePlugin.EXAMPLE.json())) {
-            Ec2PropertiesCodec.decode(new RawJson(accepted));
+            Ec2PropertiesDecoder.ours(new RawJson(accepted));
             assertThat(PropertiesSchema.violations(schema, JSON.readTree(accepted))).as(accepted).isEmpty();
         }
         assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
@@ -52,7 +52,7 @@ class Ec2PropertiesSchemaTest {
         for (JsonNode name : schema.path("required")) {
             ObjectNode without = (ObjectNode) JSON.readTree(FULL);
             without.remove(name.asText());
-            assertThatThrownBy(() -> Ec2PropertiesCodec.decode(new RawJson(without.toString())))
+            assertThatThrownBy(() -> Ec2PropertiesDecoder.ours(new RawJson(without.toString())))
                     .hasMessageContaining("Properties." + name.asText() + ": is required");
             assertThat(PropertiesSchema.violations(schema, without)).containsExactly("(top): " + name.asText()
                     + " is required");
@@ -75,14 +75,14 @@ class Ec2PropertiesSchemaTest {
                 ObjectNode p = (ObjectNode) JSON.readTree(FULL);
                 String[] at = e.getValue().substring(1).split("/");
                 ((ObjectNode) p.get(at[0])).set(at[1], value);
-                Ec2PropertiesCodec.decode(new RawJson(p.toString()));
+                Ec2PropertiesDecoder.ours(new RawJson(p.toString()));
             }
         }
         JsonNode size = schema.at("/properties/BlockDeviceMappings/items/properties/Ebs/properties/VolumeSize");
         assertThat(size.toString()).contains("\"minimum\":1", "\"maximum\":65536");
-        assertThatThrownBy(() -> Ec2PropertiesCodec.decode(new RawJson(FULL.replace("\"VolumeSize\":8",
+        assertThatThrownBy(() -> Ec2PropertiesDecoder.ours(new RawJson(FULL.replace("\"VolumeSize\":8",
                 "\"VolumeSize\":65537")))).hasMessageContaining("VolumeSize: must be 1 to 65536");
-        assertThatThrownBy(() -> Ec2PropertiesCodec.decode(new RawJson(FULL.replace("ami-0abc", "img-0abc"))))
+        assertThatThrownBy(() -> Ec2PropertiesDecoder.ours(new RawJson(FULL.replace("ami-0abc", "img-0abc"))))
                 .hasMessageContaining("ImageId: must be an id starting with ami-");
         assertThat(PropertiesSchema.violations(schema, JSON.readTree(FULL.replace("ami-0abc", "img-0abc"))))
                 .containsExactly("ImageId: \"img-0abc\" does not match ^ami-.");

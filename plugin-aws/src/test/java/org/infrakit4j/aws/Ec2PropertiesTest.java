@@ -23,11 +23,11 @@ class Ec2PropertiesTest {
     private static final String BASE = "\"ImageId\":\"ami-12c6146b\",\"InstanceType\":\"t3.micro\"";
 
     private static Ec2Properties decode(String members) {
-        return Ec2PropertiesCodec.decode(new RawJson("{" + BASE + (members.isEmpty() ? "" : "," + members) + "}"));
+        return Ec2PropertiesDecoder.ours(new RawJson("{" + BASE + (members.isEmpty() ? "" : "," + members) + "}"));
     }
 
     private static void assertInvalid(String json, String message) {
-        assertThatThrownBy(() -> Ec2PropertiesCodec.decode(new RawJson(json)))
+        assertThatThrownBy(() -> Ec2PropertiesDecoder.ours(new RawJson(json)))
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
                     assertThat(WireErrors.text(e)).isEqualTo("invalid properties: " + message);
@@ -148,7 +148,7 @@ class Ec2PropertiesTest {
 
     @Test
     void theExamplePropertiesAreValid() {
-        Ec2PropertiesCodec.decode(Ec2InstancePlugin.EXAMPLE);
+        Ec2PropertiesDecoder.ours(Ec2InstancePlugin.EXAMPLE);
     }
 
     @Test

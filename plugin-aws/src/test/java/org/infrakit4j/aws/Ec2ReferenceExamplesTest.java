@@ -367,17 +367,17 @@ class Ec2ReferenceExamplesTest {
 
     @Test
     void theReferenceShapeMatchesNamesCaseInsensitivelyAsGoDid() {
-        Ec2Launch lower = Ec2PropertiesCodec.decodeLaunch(new RawJson("{\"tags\":{\"a\":\"b\"},\"runinstancesinput\":"
+        Ec2Launch lower = Ec2PropertiesDecoder.decode(new RawJson("{\"tags\":{\"a\":\"b\"},\"runinstancesinput\":"
                 + "{\"imageid\":\"ami-12345678\",\"placement\":{\"availabilityzone\":\"us-east-1a\"}}}"), false);
         assertThat(lower.tags()).isEqualTo(Map.of("a", "b"));
         assertThat(lower.toRequest().build().placement().availabilityZone()).isEqualTo("us-east-1a");
         // Our own shape stays as it was.
-        assertThat(Ec2PropertiesCodec.decodeLaunch(Ec2InstancePlugin.EXAMPLE, false)).isInstanceOf(Ec2Properties.class);
+        assertThat(Ec2PropertiesDecoder.decode(Ec2InstancePlugin.EXAMPLE, false)).isInstanceOf(Ec2Properties.class);
     }
 
     @Test
     void everyRunInstancesMemberReachesTheLaunchAndUserDataIsEncodedOnce() {
-        Ec2Launch props = Ec2PropertiesCodec.decodeLaunch(new RawJson("{\"RunInstancesInput\":{\"ImageId\":"
+        Ec2Launch props = Ec2PropertiesDecoder.decode(new RawJson("{\"RunInstancesInput\":{\"ImageId\":"
                 + "\"ami-12345678\",\"KernelId\":\"aki-1\",\"RamdiskId\":\"ari-1\",\"DisableApiTermination\":true,"
                 + "\"InstanceInitiatedShutdownBehavior\":\"terminate\",\"SecurityGroups\":[\"default\"],"
                 + "\"Placement\":{\"Affinity\":\"host\",\"Tenancy\":\"host\"},\"UserData\":\"#!/bin/sh\\necho hi\","

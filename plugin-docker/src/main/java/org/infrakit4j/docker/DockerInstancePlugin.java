@@ -4,10 +4,8 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerConfig;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,15 +16,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.infrakit4j.docker.DockerEngine.Operation;
 import org.infrakit4j.rpc.GoQuote;
 import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.runtime.BuildInfo;
-import org.infrakit4j.runtime.Patience;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.runtime.Reaper;
 import org.infrakit4j.spi.BackendMeter;
@@ -49,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * short ID or any unique prefix of at least 12 hex digits, as {@code docker} does (never a name). Tags, the namespace and the plugin's own labels are written in the
  * create call; tags added later by Label live in a {@link DockerLabelStore} and are overlaid on Describe. Dead
  * containers ({@link DockerDeadContainers}) are left out of Describe unless the {@link ReapPolicy} reports them, reaped
- * by a {@link Reaper} as it says, and a dead pet is started again by the Provision of its LogicalID.
+ * by a {@link Reaper} as it says, and a dead pet is started again by the Provision of its LogicalID. Its named
+ * collaborators: {@link DockerContainerWork} (set-ups, starts and removals that outlast a call), {@link DockerPets}
+ * (whose container holds a pet's name), {@link DockerLabelStorePruner} (the label store's upkeep).
  */
 public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, PropertiesExample, VendorInfo.Source,
         AutoCloseable {
@@ -62,15 +57,10 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
      * alone can take longer.
      */
     static final Duration PATIENCE = Duration.ofMillis(500);
-    /** How often the label store is pruned of containers removed behind the plugin's back. */
-    static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
-    private final Duration patience;
-    /** Container set-ups after create, and removals: the slow engine work a call waits for only so long. */
-    private final DockerBackgroundWork background;
-    /** One thread that prunes the label store now and then. */
-    private final ScheduledExecutorService pruner;
-    /** Removals under way, by container ID: left out of Describe; a Destroy that overlaps one waits for it. */
-    private final Map<String, CompletableFuture<Void>> destroying = new ConcurrentHashMap<>();
+    /** Container set-ups after create, starts of dead pets and removals: work a call waits for only so long. */
+    private final DockerContainerWork work;
+    private final DockerPets pets;
+    private final DockerLabelStorePruner pruner;
     private final DockerEngine engine;
     private final DockerClient docker;
     private final DockerLabels labels;
@@ -87,19 +77,16 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     private DockerInstancePlugin(DockerEngine engine, DockerLabels labels, DockerLabelStore store,
                                  Duration patience, ReapPolicy policy, BackendMeter meter, boolean adopt) {
         this.adopt = adopt;
-        this.patience = patience;
-        this.background = new DockerBackgroundWork(engine.host());
-        this.pruner = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "ik4j-docker-prune");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pruner = new DockerLabelStorePruner(engine, store);
         this.engine = engine;
         this.docker = engine.client();
         this.labels = labels;
         this.store = store;
         this.images = new DockerImages(engine);
-        this.dead = new DockerDeadContainers(engine, labels, locks, destroying::containsKey, this::remove);
+        // The reaper's removals go through Destroy's path; `work` is read only once the reaper runs, below.
+        this.dead = new DockerDeadContainers(engine, labels, locks, this::isRemoving, this::remove);
+        this.work = new DockerContainerWork(engine, locks, store, dead, patience);
+        this.pets = new DockerPets(engine, labels, store, dead, work);
         this.policy = policy;
         this.reaper = Reaper.start("docker", policy, dead, meter);
     }
@@ -157,9 +144,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         }
         DockerInstancePlugin plugin = new DockerInstancePlugin(connected, labels, store, patience, policy, meter,
                 adopt);
-        // At once (containers may have been removed while the plugin was down), then now and then.
-        plugin.pruner.scheduleWithFixedDelay(plugin::pruneQuietly, 0, PRUNE_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        plugin.pruner.start();
         return plugin;
     }
 
@@ -170,28 +155,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
      * @return how many were forgotten
      */
     int pruneLabelStore() {
-        Set<String> known = Set.copyOf(store.ids());
-        if (known.isEmpty()) {
-            return 0;
-        }
-        Set<String> live = engine.containerIds("list containers to prune the label store");
-        try {
-            return store.prune(known, live);
-        } catch (IOException e) {
-            throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private void pruneQuietly() {
-        try {
-            int gone = pruneLabelStore();
-            if (gone > 0) {
-                LOG.atInfo().addKeyValue("containers", gone).log("label store pruned of containers that are gone");
-            }
-        } catch (RuntimeException e) {
-            LOG.atWarn().addKeyValue("error", e.getMessage()).log("label store not pruned this time");
-        }
+        return pruner.prune();
     }
 
     /** Engine calls holding a worker now: at most {@link DockerEngine#MAX_CALLS}. */
@@ -218,13 +182,13 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
 
     @Override
     public void validate(RawJson properties) {
-        DockerJson.request(properties);
+        DockerPropertiesDecoder.decode(properties);
     }
 
     @Override
     public InstanceId provision(Spec spec) {
         long start = System.nanoTime();
-        DockerRequest request = DockerJson.request(spec.properties());
+        DockerRequest request = DockerPropertiesDecoder.decode(spec.properties());
         DockerProperties p = request.properties();
         // The reference shape's Properties Tags are tags too, but the Spec's (the group's) win: the reference let a
         // user tag override infrakit.group, which hid the container from its own group.
@@ -233,7 +197,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         DockerContainerSpec c = DockerContainerSpec.of(request, spec, labels.forCreate(p, tags, spec.logicalId()));
         checkNetworks(request);
         // The set-up's slot is taken first: once created, a container must get its set-up.
-        DockerBackgroundWork.Ticket ticket = background.reserve("setting up a container from " + p.image());
+        DockerBackgroundWork.Ticket ticket = work.reserve("setting up a container from " + p.image());
         String id;
         CompletableFuture<Void> setUp = null;
         try {
@@ -248,18 +212,18 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             }
             if (created.isEmpty()) {
                 ticket.release();
-                return existingPet(c, spec);
+                return pets.existing(c, spec);
             }
             id = created.get();
             // The container exists and is labelled as ours, so Describe reports it from here on. Its set-up finishes
             // on its own if it takes longer than the patience; if it then fails, the container is removed.
-            setUp = starting(id, ticket, "setting up container " + id, () -> setUp(id, c));
+            setUp = work.setUp(id, c, ticket);
         } finally {
             if (setUp == null) {
                 ticket.release(); // failed before the set-up took it over
             }
         }
-        boolean started = Patience.await(setUp, patience, "setting up container " + id);
+        boolean started = work.await(setUp, "setting up container " + id);
         if (!started) {
             setUp.thenRun(() -> LOG.atDebug().addKeyValue("instance", id).log("started after Provision answered"));
         }
@@ -300,32 +264,6 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         }
     }
 
-    /** Copies Init in, connects the networks and starts the container; on failure, removes it. */
-    private void setUp(String id, DockerContainerSpec c) {
-        try {
-            copyInitAndConnect(id, c, Set.of());
-            engine.run(Operation.CONTAINER_START, "start container " + id, () -> docker.startContainerCmd(id).exec());
-        } catch (RuntimeException e) {
-            removeHalfMade(id, e);
-            throw e;
-        }
-    }
-
-    /** Copies Init into the container and connects it to its networks but those in {@code joined}. */
-    private void copyInitAndConnect(String id, DockerContainerSpec c, Set<String> joined) {
-        if (c.hasInit()) {
-            engine.run(Operation.PUT_CONTAINER_ARCHIVE, "copy Init into container " + id,
-                    () -> docker.copyArchiveToContainerCmd(id).withRemotePath("/")
-                            .withTarInputStream(new ByteArrayInputStream(c.initArchive())).exec());
-        }
-        for (String network : c.networksToConnect()) {
-            if (!joined.contains(network)) {
-                engine.run(Operation.NETWORK_CONNECT, "connect container " + id + " to network " + network,
-                        () -> docker.connectToNetworkCmd().withContainerId(id).withNetworkId(network).exec());
-            }
-        }
-    }
-
     /** The create call: the container ID, or empty when the pet's name is taken. */
     private Optional<String> create(DockerContainerSpec c, DockerProperties p, ContainerConfig image) {
         return engine.call(Operation.CONTAINER_CREATE, "create container from " + p.image(), () -> {
@@ -346,122 +284,6 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         });
     }
 
-    /**
-     * Runs {@code work} on the container in the background, under its lock, on the slot of {@code ticket}; the
-     * container counts as starting (never dead) until it is done.
-     */
-    private CompletableFuture<Void> starting(String id, DockerBackgroundWork.Ticket ticket, String what,
-                                             Runnable work) {
-        dead.starting(id);
-        try {
-            return background.start(ticket, what, () -> {
-                try {
-                    locks.run(id, work);
-                } finally {
-                    dead.started(id);
-                }
-            });
-        } catch (RuntimeException e) {
-            dead.started(id);
-            throw e;
-        }
-    }
-
-    /**
-     * A name clash: our container for the same pet (same LogicalID, carrying every tag) is the answer; a dead one is
-     * started again first, so the pet keeps its container and its disk.
-     */
-    private InstanceId existingPet(DockerContainerSpec spec, Spec wanted) {
-        String name = spec.name().orElseThrow();
-        InspectContainerResponse c = engine.call(Operation.CONTAINER_INSPECT, "inspect container " + name, () -> {
-            try {
-                return docker.inspectContainerCmd(name).exec();
-            } catch (NotFoundException e) {
-                throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(name)
-                        + ": the container name was in use but is gone now; retry");
-            }
-        });
-        Map<String, String> have = c.getConfig().getLabels();
-        if (!labels.isManaged(have) || !labels.inNamespace(have)) {
-            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(name)
-                    + " is the name of container " + c.getId() + ", which this plugin does not manage");
-        }
-        Map<String, String> view = DockerLabels.view(have, store.get(c.getId()));
-        if (!Optional.of(name).equals(DockerLabels.logicalId(have)) || !Description.matches(view, wanted.tags())) {
-            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(name)
-                    + " is held by container " + c.getId() + " with other tags");
-        }
-        Optional<String> deadIn = dead.deadState(c, Instant.now());
-        if (deadIn.isPresent()) {
-            return startAgain(c, spec, deadIn.get());
-        }
-        LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", c.getId())
-                .addKeyValue("logicalId", name).log("provision retried: returning the existing container");
-        return new InstanceId(c.getId());
-    }
-
-    /**
-     * Starts a dead pet's container again, waiting for it as long as for a new one. One that never ran
-     * ({@code created}) gets the set-up it missed: Init, the networks it is not on yet.
-     */
-    private InstanceId startAgain(InspectContainerResponse c, DockerContainerSpec spec, String state) {
-        String id = c.getId();
-        if (destroying.containsKey(id)) {
-            throw new InstanceException(ErrorCode.CONFLICT, "LogicalID " + GoQuote.quote(spec.name()
-                    .orElseThrow()) + ": its dead container " + id + " is being destroyed; retry");
-        }
-        Set<String> joined = c.getNetworkSettings() == null || c.getNetworkSettings().getNetworks() == null
-                ? Set.of() : Set.copyOf(c.getNetworkSettings().getNetworks().keySet());
-        DockerBackgroundWork.Ticket ticket = background.reserve("starting dead pet container " + id);
-        CompletableFuture<Void> start = starting(id, ticket, "starting dead pet container " + id, () -> {
-            if (destroying.containsKey(id)) {
-                throw new InstanceException(ErrorCode.CONFLICT, "container " + id + " is being destroyed");
-            }
-            if (state.equals("created")) {
-                copyInitAndConnect(id, spec, joined);
-            }
-            engine.run(Operation.CONTAINER_START, "start container " + id, () -> {
-                try {
-                    docker.startContainerCmd(id).exec();
-                } catch (NotModifiedException e) {
-                    // running already
-                }
-            });
-        });
-        boolean started = Patience.await(start, patience, "starting container " + id);
-        LOG.atInfo().addKeyValue("method", "Provision").addKeyValue("instance", id)
-                .addKeyValue("logicalId", spec.name().orElseThrow()).addKeyValue("was", state)
-                .addKeyValue("started", started).log("dead pet started again as itself");
-        return new InstanceId(id);
-    }
-
-    private void removeHalfMade(String id, RuntimeException cause) {
-        if (cause instanceof InstanceException ie && ie.code() == ErrorCode.BACKEND_UNAVAILABLE) {
-            // A remove would wait out one more timeout on an engine that is not answering. The container is labelled
-            // as ours, so Describe reports it and the group destroys it: not orphaned.
-            LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", cause.getMessage())
-                    .log("provision failed after create with the engine not answering; container left for Destroy");
-            return;
-        }
-        try {
-            boolean removed = engine.call(Operation.CONTAINER_DELETE, "remove container " + id, () -> {
-                try {
-                    docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-                    return true;
-                } catch (NotFoundException e) {
-                    return false; // a Destroy came first
-                }
-            });
-            LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", cause.getMessage())
-                    .log(removed ? "provision failed after create; container removed"
-                            : "provision failed after create; container already destroyed");
-        } catch (RuntimeException e) {
-            // Still labelled as ours, so Describe reports it and the group destroys it: not orphaned.
-            LOG.atError().addKeyValue("instance", id).addKeyValue("error", e.getMessage())
-                    .log("provision failed after create and the container could not be removed");
-        }
-    }
-
     @Override
     public void label(InstanceId instance, Map<String, String> add) {
         labels.checkLabelable(add);
@@ -472,8 +294,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             try {
                 store.merge(c.getId(), add);
             } catch (IOException e) {
-                throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file()
-                        + ": " + e.getMessage(), e);
+                throw store.unwritable(e);
             }
         });
     }
@@ -497,18 +318,18 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
             return;
         }
         String id = full.get();
-        CompletableFuture<Void> removal = destroying.get(id);
+        CompletableFuture<Void> removal = work.removal(id).orElse(null);
         if (removal == null) {
             // Checked here, so an engine that does not answer fails the call and a foreign container is refused.
             Optional<Container> found = engine.findContainer(id);
             if (found.isEmpty()) {
                 LOG.atDebug().addKeyValue("instance", id).log("destroy: no such container, nothing to do");
-                locks.run(id, () -> forget(id));
+                locks.run(id, () -> work.forget(id));
                 return;
             }
             removal = remove(found.get(), context.reason());
         }
-        if (!Patience.await(removal, patience, "destroying container " + id)) {
+        if (!work.await(removal, "destroying container " + id)) {
             LOG.atDebug().addKeyValue("instance", id).log("destroy answered; removal goes on");
         }
     }
@@ -525,45 +346,11 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
                     ? " belongs to another namespace" : " is not managed by this plugin (no label "
                     + DockerLabels.MANAGED + ")") + "; refusing to destroy it");
         }
-        DockerBackgroundWork.Ticket ticket = background.reserve("removing container " + id);
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> removal = destroying.putIfAbsent(id, mine);
-        if (removal != null) {
-            ticket.release(); // another Destroy's removal is under way
-            return removal;
-        }
-        LOG.atInfo().addKeyValue("method", "Destroy").addKeyValue("instance", id).addKeyValue("reason", reason)
-                .log("destroying");
-        startRemoval(id, DockerLabels.stopTimeout(have).orElse(DockerLabels.DEFAULT_STOP_TIMEOUT), mine, ticket);
-        return mine;
+        return work.remove(id, DockerLabels.stopTimeout(have).orElse(DockerLabels.DEFAULT_STOP_TIMEOUT), reason);
     }
 
-    /**
-     * Stops and removes the container on the set-up pool, under its lock (after any set-up of it). While that runs
-     * the container is left out of Describe; if it fails, the container is described again for a retry.
-     */
-    private void startRemoval(String id, int grace, CompletableFuture<Void> done,
-                              DockerBackgroundWork.Ticket ticket) {
-        try {
-            background.start(ticket, "removing container " + id, () -> {
-                try {
-                    locks.run(id, () -> {
-                        engine.stopAndRemove(id, grace);
-                        forget(id);
-                    });
-                    destroying.remove(id, done);
-                    done.complete(null);
-                } catch (RuntimeException e) {
-                    destroying.remove(id, done);
-                    done.completeExceptionally(e);
-                    LOG.atWarn().addKeyValue("instance", id).addKeyValue("error", e.getMessage())
-                            .log("destroy failed; the container is described again for a retry");
-                }
-            });
-        } catch (InstanceException e) {
-            destroying.remove(id, done);
-            throw e;
-        }
+    private boolean isRemoving(String id) {
+        return work.isRemoving(id);
     }
 
     /** Ours: our marker and namespace, or adopted (now, with --adopt, if the reference plugin made it). */
@@ -581,29 +368,19 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         try {
             store.merge(c.getId(), Map.of(DockerLabels.ADOPTED, "true"));
         } catch (IOException e) {
-            throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file() + ": "
-                    + e.getMessage(), e);
+            throw store.unwritable(e);
         }
         LOG.atInfo().addKeyValue("instance", c.getId()).addKeyValue("group", have.get(DockerLabels.REFERENCE_GROUP))
                 .log("adopted a container of InfraKit's reference plugin");
         return true;
     }
 
-    private void forget(String id) {
-        try {
-            store.forget(id);
-        } catch (IOException e) {
-            throw new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + store.file() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
         Map<String, Map<String, String>> overlays = store.all();
         // Taken before the list: a removal that ends while the engine lists would otherwise leave its container in
-        // the list but no longer in `destroying`, and a container Destroy had answered for would be described.
-        Set<String> answeredDestroys = Set.copyOf(destroying.keySet());
+        // the list but no longer among the removals, and a container Destroy had answered for would be described.
+        Set<String> answeredDestroys = work.removing();
         // Adopted containers carry neither the marker nor the namespace, so with any of them the engine filters
         // on the wanted tags only, and ownership is checked here.
         boolean widened = adopt || store.anyAdopted();
@@ -615,7 +392,7 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
         List<Reaper.DeadInstance> deadSeen = new ArrayList<>();
         Instant now = Instant.now();
         for (Container c : containers) {
-            if (answeredDestroys.contains(c.getId()) || destroying.containsKey(c.getId())) {
+            if (answeredDestroys.contains(c.getId()) || work.isRemoving(c.getId())) {
                 continue; // Destroy has answered for it
             }
             if (widened && !ownsOrAdopts(c)) {
@@ -660,16 +437,8 @@ public final class DockerInstancePlugin implements InstancePlugin, HealthProbe, 
     public void close() throws IOException {
         reaper.close(); // first: it calls the engine and the removal pool
         dead.close();
-        pruner.shutdownNow();
-        try {
-            int dropped = background.close(engine.timeout().plusSeconds(1));
-            if (dropped > 0) {
-                LOG.atWarn().addKeyValue("tasks", dropped).log("stopped with container set-ups or removals "
-                        + "unfinished; Describe still reports those containers");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        pruner.close();
+        work.close();
         engine.close();
     }
 }

@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.infrakit4j.spi.ErrorCode;
+import org.infrakit4j.spi.InstanceException;
 
 /**
  * Tags added by Label, by container ID. Docker cannot change a container's labels, so the merged tags live here and
@@ -45,6 +47,12 @@ final class DockerLabelStore {
 
     Path file() {
         return file;
+    }
+
+    /** The error of a write that failed: the plugin's fault, not the caller's, and never half-done. */
+    InstanceException unwritable(IOException e) {
+        return new InstanceException(ErrorCode.INTERNAL, "cannot write the label store " + file + ": "
+                + e.getMessage(), e);
     }
 
     Map<String, Map<String, String>> all() {

@@ -200,7 +200,7 @@ class DockerInstancePluginTest {
         // As a plugin stopped between create and start leaves it: created, labelled as ours, no Init, not started.
         String name = "unstarted-" + RUN;
         Spec spec = Spec.of(new RawJson(properties("")), tags()).withLogicalId(name).withInit("touch /tmp/ran\n");
-        DockerProperties p = DockerJson.decode(spec.properties());
+        DockerProperties p = DockerPropertiesDecoder.ours(spec.properties());
         DockerContainerSpec c = DockerContainerSpec.of(p, spec,
                 new DockerLabels(NAMESPACE).forCreate(p, spec.tags(), spec.logicalId()));
         String id = c.apply(docker.createContainerCmd(p.image()), new ContainerConfig()).exec().getId();

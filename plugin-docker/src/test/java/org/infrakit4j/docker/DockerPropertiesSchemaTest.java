@@ -38,7 +38,7 @@ class DockerPropertiesSchemaTest {
     @Test
     void propertiesThePluginAcceptsConformToTheSchema() throws Exception {
         for (String accepted : List.of(FULL, DockerProperties.EXAMPLE.json(), "{\"Image\":\"busybox\"}")) {
-            DockerJson.decode(new RawJson(accepted));
+            DockerPropertiesDecoder.ours(new RawJson(accepted));
             assertThat(PropertiesSchema.violations(schema, JSON.readTree(accepted))).as(accepted).isEmpty();
         }
         assertThat(schema.path("title").asText()).isEqualTo("infrakit4j Docker instance Properties");
@@ -48,13 +48,13 @@ class DockerPropertiesSchemaTest {
     @Test
     void whatTheSchemaRequiresTheRecordsRequire() throws Exception {
         assertThat(schema.path("required").toString()).isEqualTo("[\"Image\"]");
-        assertThatThrownBy(() -> DockerJson.decode(new RawJson("{\"Pull\":\"always\"}")))
+        assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson("{\"Pull\":\"always\"}")))
                 .hasMessageContaining("Properties.Image: is required");
         assertThat(schema.at("/properties/Mounts/items/required").toString()).isEqualTo("[\"Target\"]");
-        assertThatThrownBy(() -> DockerJson.decode(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{}]}")))
+        assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{}]}")))
                 .hasMessageContaining("Properties.Mounts[0].Target: is required");
         assertThat(schema.at("/properties/PortBindings/items/required").toString()).isEqualTo("[\"ContainerPort\"]");
-        assertThatThrownBy(() -> DockerJson.decode(new RawJson("{\"Image\":\"busybox\",\"PortBindings\":[{}]}")))
+        assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"busybox\",\"PortBindings\":[{}]}")))
                 .hasMessageContaining("Properties.PortBindings[0].ContainerPort: is required");
     }
 
@@ -67,32 +67,32 @@ class DockerPropertiesSchemaTest {
             assertThat(values.size()).as(e.getKey()).isGreaterThan(2);
             for (JsonNode value : values) {
                 JsonNode p = SchemaChecks.replaced(FULL, e.getValue(), value);
-                DockerJson.decode(new RawJson(p.toString()));
+                DockerPropertiesDecoder.ours(new RawJson(p.toString()));
             }
             JsonNode bad = SchemaChecks.replaced(FULL, e.getValue(), JSON.getNodeFactory().textNode("sometimes"));
             assertThat(PropertiesSchema.violations(schema, bad)).hasSize(1);
-            assertThatThrownBy(() -> DockerJson.decode(new RawJson(bad.toString()))).as(e.getKey())
+            assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson(bad.toString()))).as(e.getKey())
                     .isInstanceOfSatisfying(InstanceException.class,
-                            thrown -> assertThat(thrown.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
+                            ex -> assertThat(ex.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
         }
         JsonNode types = schema.at("/properties/Mounts/items/properties/Type/enum");
         assertThat(types.toString()).isEqualTo("[\"volume\",\"bind\",\"tmpfs\"]");
         for (JsonNode type : types) { // a bind mount needs a host path, a tmpfs takes none
             String source = type.asText().equals("bind") ? ",\"Source\":\"/srv\"" : "";
-            DockerJson.decode(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{\"Type\":" + type + source
+            DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{\"Type\":" + type + source
                     + ",\"Target\":\"/data\"}]}"));
         }
         for (String port : List.of("65536x", "80/icmp")) {
             JsonNode bad = SchemaChecks.replaced(FULL, "/ExposedPorts/0", JSON.getNodeFactory().textNode(port));
             assertThat(PropertiesSchema.violations(schema, bad)).hasSize(1);
-            assertThatThrownBy(() -> DockerJson.decode(new RawJson(bad.toString())))
+            assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson(bad.toString())))
                     .hasMessageContaining("Properties.ExposedPorts[0]: must be PORT or PORT/PROTOCOL");
         }
     }
 
     @Test
     void theDocumentedDefaultsAreWhatTheRecordsTakeWhenAbsent() throws Exception {
-        DockerProperties decoded = DockerJson.decode(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{\"Target\":"
+        DockerProperties decoded = DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"busybox\",\"Mounts\":[{\"Target\":"
                 + "\"/d\"}],\"RestartPolicy\":{},\"InitScript\":{}}"));
         int checked = SchemaChecks.defaultsAgree(schema, JSON.valueToTree(decoded));
         assertThat(checked).as("defaults compared").isEqualTo(9);

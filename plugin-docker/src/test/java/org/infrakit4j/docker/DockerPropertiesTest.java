@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class DockerPropertiesTest {
 
     private static void assertInvalid(String json, String message) {
-        assertThatThrownBy(() -> DockerJson.decode(new RawJson(json)))
+        assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson(json)))
                 .as(json)
                 .isInstanceOfSatisfying(InstanceException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES);
@@ -69,11 +69,11 @@ class DockerPropertiesTest {
         for (String image : List.of("busybox", "busybox:1.36.1-musl", "infrakit4j/busybox:latest",
                 "registry.example.com:5000/team/app_x__y--z:v1", "[::1]:5000/app", "localhost/app@sha256:"
                         + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "a.b/c:D_e.f-G")) {
-            assertThat(DockerJson.decode(new RawJson("{\"Image\":\"" + image + "\"}")).image()).isEqualTo(image);
+            assertThat(DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"" + image + "\"}")).image()).isEqualTo(image);
         }
         for (String image : List.of("BusyBox", "busybox:", "busybox\\u0000", "busybox latest", " busybox",
                 "$(reboot)", "-x", "app:tag@sha256:short", "a//b", "busybox:" + "t".repeat(129))) {
-            assertThatThrownBy(() -> DockerJson.decode(new RawJson("{\"Image\":\"" + image + "\"}"))).as(image)
+            assertThatThrownBy(() -> DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"" + image + "\"}"))).as(image)
                     .isInstanceOfSatisfying(InstanceException.class, e -> assertThat(WireErrors.text(e)).startsWith(
                             "invalid properties: Properties.Image: must be an image reference such as busybox:latest "
                                     + "or registry:5000/team/app@sha256:..., the name lowercase, got \""));
@@ -85,7 +85,7 @@ class DockerPropertiesTest {
 
     @Test
     void aMemorySizeBeyondEightExbibytesIsInvalidNotAnOverflow() {
-        assertThat(DockerJson.decode(new RawJson("{\"Image\":\"b\",\"Resources\":{\"Memory\":\"8589934591g\"}}"))
+        assertThat(DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"b\",\"Resources\":{\"Memory\":\"8589934591g\"}}"))
                 .resources().memoryBytes()).isEqualTo(8589934591L << 30);
         for (String memory : List.of("8589934592g", "9223372036854775808", "99999999999999999999999k")) {
             assertInvalid("{\"Image\":\"x\",\"Resources\":{\"Memory\":\"" + memory + "\"}}",
@@ -95,7 +95,7 @@ class DockerPropertiesTest {
 
     @Test
     void fieldNamesMatchCaseInsensitivelyAsInGo() {
-        DockerProperties p = DockerJson.decode(new RawJson("{\"image\":\"busybox\",\"PULL\":\"Never\","
+        DockerProperties p = DockerPropertiesDecoder.ours(new RawJson("{\"image\":\"busybox\",\"PULL\":\"Never\","
                 + "\"resources\":{\"memory\":\"1k\"}}"));
         assertThat(p.image()).isEqualTo("busybox");
         assertThat(p.pull()).isEqualTo(DockerProperties.Pull.NEVER);
@@ -106,7 +106,7 @@ class DockerPropertiesTest {
 
     @Test
     void absentFieldsTakeTheDocumentedDefaults() {
-        DockerProperties p = DockerJson.decode(new RawJson("{\"Image\":\"busybox\"}"));
+        DockerProperties p = DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"busybox\"}"));
         assertThat(p.pull()).isEqualTo(DockerProperties.Pull.IF_MISSING);
         assertThat(p.init()).isTrue();
         assertThat(p.privileged()).isFalse();
@@ -114,7 +114,7 @@ class DockerPropertiesTest {
         assertThat(p.entrypoint()).isNull();
         assertThat(p.env()).isEmpty();
         assertThat(p.initScript()).isEqualTo(new DockerProperties.InitScript("/infrakit/init.sh", true, "/bin/sh"));
-        assertThat(DockerJson.decode(new RawJson("{\"Image\":\"b\",\"Resources\":{\"Memory\":\"2g\",\"Cpus\":0.5}}"))
+        assertThat(DockerPropertiesDecoder.ours(new RawJson("{\"Image\":\"b\",\"Resources\":{\"Memory\":\"2g\",\"Cpus\":0.5}}"))
                 .resources()).satisfies(r -> {
                     assertThat(r.memoryBytes()).isEqualTo(2L << 30);
                     assertThat(r.nanoCpus()).isEqualTo(500_000_000L);
@@ -123,6 +123,6 @@ class DockerPropertiesTest {
 
     @Test
     void theExampleIsValid() {
-        assertThat(DockerJson.decode(DockerProperties.EXAMPLE).image()).isEqualTo("busybox:latest");
+        assertThat(DockerPropertiesDecoder.ours(DockerProperties.EXAMPLE).image()).isEqualTo("busybox:latest");
     }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class DockerReferencePropertiesTest {
 
     private static DockerRequest request(String json) {
-        return DockerJson.request(new RawJson(json));
+        return DockerPropertiesDecoder.decode(new RawJson(json));
     }
 
     private static void refused(String json, String message) {
@@ -37,7 +37,7 @@ class DockerReferencePropertiesTest {
                    "CapAdd": ["NET_ADMIN"], "Memory": 268435456, "NanoCpus": 500000000, "Init": false,
                    "Mounts": [{"Type": "tmpfs", "Target": "/run"}],
                    "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}, "AutoRemove": true}}""");
-        DockerProperties ours = DockerJson.decode(new RawJson("""
+        DockerProperties ours = DockerPropertiesDecoder.ours(new RawJson("""
                 {"Image": "busybox:latest", "Cmd": ["sleep", "60"], "Entrypoint": ["/bin/sh"],
                  "Env": {"A": "1", "B": "x=y"}, "WorkingDir": "/w", "User": "1000", "Hostname": "h",
                  "Labels": {"l": "v"}, "ExposedPorts": ["80/tcp"], "Volumes": ["/data"], "StopTimeout": 7,
@@ -55,7 +55,7 @@ class DockerReferencePropertiesTest {
     @Test
     void namesMatchCaseInsensitivelyAsInGoButNotTwice() {
         assertThat(request("{\"config\": {\"image\": \"busybox:latest\", \"CMD\": \"true\"}}").properties())
-                .isEqualTo(DockerJson.decode(new RawJson("{\"Image\": \"busybox:latest\", \"Cmd\": [\"true\"]}")));
+                .isEqualTo(DockerPropertiesDecoder.ours(new RawJson("{\"Image\": \"busybox:latest\", \"Cmd\": [\"true\"]}")));
         refused("{\"Config\": {\"Image\": \"busybox:latest\"}, \"config\": {}}",
                 "Properties.config: is given twice, as \"Config\" and \"config\" (names match case-insensitively)");
     }
@@ -131,7 +131,7 @@ class DockerReferencePropertiesTest {
         assertThat(request("{\"Config\": {\"Image\": \"busybox\", \"Tty\": false, \"Domainname\": \"\"}, "
                 + "\"HostConfig\": {\"CpuShares\": 0, \"LogConfig\": {\"Type\": \"\", \"Config\": null}, "
                 + "\"ConsoleSize\": [0, 0]}}").properties())
-                .isEqualTo(DockerJson.decode(new RawJson("{\"Image\": \"busybox\"}")));
+                .isEqualTo(DockerPropertiesDecoder.ours(new RawJson("{\"Image\": \"busybox\"}")));
         refused("{\"Config\": {\"Image\": \"busybox\", \"Ttty\": false}}",
                 "Properties.Config.Ttty: unknown field (known: ArgsEscaped, AttachStderr, AttachStdin, AttachStdout, "
                         + "Cmd, Domainname, Entrypoint, Env, ExposedPorts, Healthcheck, Hostname, Image, Labels, "
@@ -142,7 +142,7 @@ class DockerReferencePropertiesTest {
     @Test
     void ourOwnShapeIsUnchanged() {
         assertThat(request("{\"Image\": \"busybox\", \"Env\": {\"A\": \"1\"}}"))
-                .isEqualTo(DockerRequest.of(DockerJson.decode(new RawJson("{\"Image\": \"busybox\", \"Env\": "
+                .isEqualTo(DockerRequest.of(DockerPropertiesDecoder.ours(new RawJson("{\"Image\": \"busybox\", \"Env\": "
                         + "{\"A\": \"1\"}}"))));
         refused("{\"Image\": \"busybox\", \"Env\": [\"A=1\"]}", "Properties.Env: must be an object, got an array");
     }

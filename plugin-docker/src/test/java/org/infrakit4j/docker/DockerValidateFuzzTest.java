@@ -65,7 +65,7 @@ class DockerValidateFuzzTest {
 
     /** What Provision does before its first engine call, and the JSON body docker-java would send. */
     private static void assertCreateRequestIsMadeOffline(String properties) throws Exception {
-        DockerProperties p = DockerJson.decode(new RawJson(properties));
+        DockerProperties p = DockerPropertiesDecoder.ours(new RawJson(properties));
         Spec spec = Spec.of(new RawJson(properties), Map.of("group", "fuzz")).withInit("echo hi\n");
         DockerContainerSpec c = DockerContainerSpec.of(p, spec,
                 new DockerLabels(Map.of()).forCreate(p, spec.tags(), Optional.empty()));

@@ -48,13 +48,13 @@ final class LibvirtConsoleLog {
 
     /** The log file of the first serial or console device that has one; null when none has. */
     static String logFile(Document domain) {
-        Element devices = LibvirtDomainXml.first(domain.getDocumentElement(), "devices");
+        Element devices = LibvirtXml.first(domain.getDocumentElement(), "devices");
         if (devices == null) {
             return null;
         }
         for (Node n = devices.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element e && (e.getNodeName().equals("serial") || e.getNodeName().equals("console"))) {
-                Element log = LibvirtDomainXml.first(e, "log");
+                Element log = LibvirtXml.first(e, "log");
                 if (log != null && !log.getAttribute("file").isEmpty()) {
                     return log.getAttribute("file");
                 }

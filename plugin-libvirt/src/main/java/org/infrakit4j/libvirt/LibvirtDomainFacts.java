@@ -81,7 +81,7 @@ final class LibvirtDomainFacts {
     /** As {@link #properties(Domain, LibvirtMetadata)}, with the state already read. */
     static RawJson properties(Domain d, LibvirtMetadata meta, LibvirtDomainState state) throws LibvirtException {
         DomainInfo info = d.getInfo();
-        Document xml = LibvirtDomainXml.parse(d.getXMLDesc(0));
+        Document xml = LibvirtXml.parse(d.getXMLDesc(0));
         ObjectNode out = JSON.createObjectNode();
         out.put("State", state.state());
         out.put("Reason", state.reason());

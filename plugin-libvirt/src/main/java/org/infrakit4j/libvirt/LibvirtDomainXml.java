@@ -1,41 +1,30 @@
 package org.infrakit4j.libvirt;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
+import static org.infrakit4j.libvirt.LibvirtXml.children;
+import static org.infrakit4j.libvirt.LibvirtXml.element;
+import static org.infrakit4j.libvirt.LibvirtXml.first;
+import static org.infrakit4j.libvirt.LibvirtXml.namespaceOf;
+import static org.infrakit4j.libvirt.LibvirtXml.newDocument;
+import static org.infrakit4j.libvirt.LibvirtXml.parse;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.Transformer;
-import javax.xml.transform.TransformerException;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
-import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
-import org.xml.sax.SAXException;
-import org.xml.sax.SAXParseException;
 import org.infrakit4j.runtime.StrictProperties;
 
 /**
  * The domain XML the plugin defines: generated from {@link LibvirtProperties}, or the DomainXML template with the
  * name replaced and the plugin's parts added (metadata, disks, interfaces). Always built with DOM, never by
- * string concatenation; parsing refuses DOCTYPEs, so no entity tricks reach a template.
+ * string concatenation; read and written through {@link LibvirtXml}, whose parsing refuses DOCTYPEs, so no entity
+ * tricks reach a template.
  */
 final class LibvirtDomainXml {
-    private static final DocumentBuilderFactory FACTORY = secureFactory();
-
     /** A disk to attach: a volume in a pool, as a disk or a cdrom. */
     record Disk(LibvirtVolumeRef volume, String format, String device, String bus, boolean readOnly) {
     }
@@ -136,7 +125,7 @@ final class LibvirtDomainXml {
             balloon.setAttribute("model", "none");
             devices.appendChild(balloon);
         }
-        return format(doc);
+        return LibvirtXml.format(doc);
     }
 
     /** Checks a DomainXML template: well-formed, one {@code <domain type=...>}. */
@@ -298,96 +287,5 @@ final class LibvirtDomainXml {
             out.add(m);
         }
         return out;
-    }
-
-    static Document parse(String xml) {
-        try {
-            DocumentBuilder builder = FACTORY.newDocumentBuilder();
-            builder.setErrorHandler(null);
-            return builder.parse(new InputSource(new StringReader(xml)));
-        } catch (SAXParseException e) {
-            throw new IllegalArgumentException("does not parse as XML: line " + e.getLineNumber() + ", column "
-                    + e.getColumnNumber() + ": " + e.getMessage());
-        } catch (SAXException | IOException e) {
-            throw new IllegalArgumentException("does not parse as XML: " + e.getMessage());
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static Document newDocument() {
-        try {
-            return FACTORY.newDocumentBuilder().newDocument();
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String format(Document doc) {
-        try {
-            TransformerFactory tf = TransformerFactory.newInstance();
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
-            Transformer t = tf.newTransformer();
-            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-            t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-            StringWriter out = new StringWriter();
-            t.transform(new DOMSource(doc), new StreamResult(out));
-            return out.toString();
-        } catch (TransformerException e) {
-            throw new IllegalStateException("cannot write XML", e);
-        }
-    }
-
-    private static DocumentBuilderFactory secureFactory() {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        try {
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
-        }
-        f.setXIncludeAware(false);
-        f.setExpandEntityReferences(false);
-        f.setNamespaceAware(false);
-        return f;
-    }
-
-    private static Element element(Document doc, String name, String text) {
-        Element e = doc.createElement(name);
-        e.setTextContent(text);
-        return e;
-    }
-
-    static Element first(Element parent, String name) {
-        List<Element> all = children(parent, name);
-        return all.isEmpty() ? null : all.get(0);
-    }
-
-    private static List<Element> children(Element parent, String name) {
-        List<Element> out = new ArrayList<>();
-        NodeList nodes = parent.getChildNodes();
-        for (int i = 0; i < nodes.getLength(); i++) {
-            if (nodes.item(i) instanceof Element e && e.getNodeName().equals(name)) {
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
-    /** The namespace URI of a (not namespace-aware parsed) element, from its prefix's xmlns attribute. */
-    private static String namespaceOf(Element e) {
-        if (e.getNamespaceURI() != null) {
-            return e.getNamespaceURI();
-        }
-        String name = e.getNodeName();
-        int colon = name.indexOf(':');
-        String attr = colon < 0 ? "xmlns" : "xmlns:" + name.substring(0, colon);
-        for (Node n = e; n instanceof Element el; n = n.getParentNode()) {
-            if (el.hasAttribute(attr)) {
-                return el.getAttribute(attr);
-            }
-        }
-        return null;
     }
 }

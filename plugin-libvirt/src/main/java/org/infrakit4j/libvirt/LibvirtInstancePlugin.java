@@ -736,7 +736,7 @@ public final class LibvirtInstancePlugin implements InstancePlugin, PropertiesEx
                     LibvirtDomainState state = LibvirtDomainState.of(d);
                     Map<String, String> out = new java.util.LinkedHashMap<>();
                     out.put("stateReason", state.reason());
-                    out.putAll(LibvirtConsoleLog.lastLines(LibvirtDomainXml.parse(d.getXMLDesc(0))));
+                    out.putAll(LibvirtConsoleLog.lastLines(LibvirtXml.parse(d.getXMLDesc(0))));
                     return out;
                 } finally {
                     LibvirtDomainFacts.free(d);

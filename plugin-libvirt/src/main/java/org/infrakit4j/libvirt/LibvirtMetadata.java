@@ -61,20 +61,20 @@ record LibvirtMetadata(Optional<String> logicalId, Map<String, String> tags, Lis
 
     /** The element as virDomainSetMetadata takes it: unqualified (libvirt adds the namespace and prefix). */
     String toXml() {
-        Document doc = LibvirtDomainXml.newDocument();
+        Document doc = LibvirtXml.newDocument();
         Element qualified = toElement(doc);
         Element plain = doc.createElement(ELEMENT);
         while (qualified.getFirstChild() != null) {
             plain.appendChild(qualified.getFirstChild());
         }
         doc.appendChild(plain);
-        return LibvirtDomainXml.format(doc);
+        return LibvirtXml.format(doc);
     }
 
     /** Reads the element virDomainGetMetadata returns for our namespace. */
     static LibvirtMetadata parse(String xml) {
-        Element root = LibvirtDomainXml.parse(xml).getDocumentElement();
-        if (!localName(root).equals(ELEMENT)) {
+        Element root = LibvirtXml.parse(xml).getDocumentElement();
+        if (!LibvirtXml.localName(root).equals(ELEMENT)) {
             throw new IllegalArgumentException("metadata element is <" + root.getNodeName() + ">, not <" + ELEMENT
                     + ">");
         }
@@ -86,7 +86,7 @@ record LibvirtMetadata(Optional<String> logicalId, Map<String, String> tags, Lis
             if (!(n instanceof Element e)) {
                 continue;
             }
-            switch (localName(e)) {
+            switch (LibvirtXml.localName(e)) {
                 case "logical-id" -> logicalId = Optional.of(read(e));
                 case "tag" -> tags.put(read(child(e, "key")), read(child(e, "value")));
                 case "volume" -> volumes.add(new LibvirtVolumeRef(e.getAttribute("pool"), e.getAttribute("name")));
@@ -103,8 +103,8 @@ record LibvirtMetadata(Optional<String> logicalId, Map<String, String> tags, Lis
      * for the domain, and its LogicalID, as that plugin reported it, falls back to the domain's name.
      */
     static LibvirtMetadata parseReference(String xml, String domainName) {
-        Element root = LibvirtDomainXml.parse(xml).getDocumentElement();
-        if (!localName(root).equals("infrakit")) {
+        Element root = LibvirtXml.parse(xml).getDocumentElement();
+        if (!LibvirtXml.localName(root).equals("infrakit")) {
             throw new IllegalArgumentException("reference metadata element is <" + root.getNodeName()
                     + ">, not <infrakit>");
         }
@@ -113,7 +113,7 @@ record LibvirtMetadata(Optional<String> logicalId, Map<String, String> tags, Lis
         List<LibvirtVolumeRef> volumes = new ArrayList<>();
         for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element e) {
-                switch (localName(e)) {
+                switch (LibvirtXml.localName(e)) {
                     case "logicalid" -> logicalId = e.getTextContent();
                     case "tag" -> tags.put(child(e, "key").getTextContent(), child(e, "value").getTextContent());
                     case "metadata-disk" -> volumes.add(new LibvirtVolumeRef(child(e, "pool").getTextContent(),
@@ -127,7 +127,7 @@ record LibvirtMetadata(Optional<String> logicalId, Map<String, String> tags, Lis
 
     private static Element text(Document doc, String name, String value) {
         Element e = doc.createElement(name);
-        if (needsEncoding(value)) {
+        if (!LibvirtXml.carries(value)) {
             e.setAttribute("encoding", "base64");
             e.setTextContent(Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
         } else {
@@ -144,21 +144,10 @@ record LibvirtMetadata(Optional<String> logicalId, Map<String, String> tags, Lis
 
     private static Element child(Element parent, String name) {
         for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && localName(e).equals(name)) {
+            if (n instanceof Element e && LibvirtXml.localName(e).equals(name)) {
                 return e;
             }
         }
         throw new IllegalArgumentException("<" + parent.getNodeName() + "> has no <" + name + ">");
-    }
-
-    private static String localName(Element e) {
-        String name = e.getNodeName();
-        return name.substring(name.indexOf(':') + 1);
-    }
-
-    /** Text XML 1.0 cannot hold, or that a parser would change (CR becomes LF; §2.11 of the XML spec). */
-    static boolean needsEncoding(String s) {
-        return s.codePoints().anyMatch(c -> !(c == 0x9 || c == 0xA || (c >= 0x20 && c <= 0xD7FF)
-                || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF)));
     }
 }

@@ -247,9 +247,7 @@ final class LibvirtReferenceDomain {
                     if (v != null) {
                         String s = scalar(f, v, at);
                         if (!s.isEmpty()) {
-                            Element e = doc.createElement(f.xml());
-                            e.setTextContent(s);
-                            element.appendChild(e);
+                            LibvirtXml.append(element, f.xml(), s);
                         }
                     }
                 }

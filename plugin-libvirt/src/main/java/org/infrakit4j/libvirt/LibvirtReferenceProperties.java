@@ -98,13 +98,13 @@ record LibvirtReferenceProperties(LibvirtProperties properties, String seedPool)
         if (domain == null) {
             throw new StrictProperties.Problem("Domain", "is required: the libvirt-go-xml domain to make");
         }
-        Document doc = LibvirtDomainXml.newDocument();
+        Document doc = LibvirtXml.newDocument();
         Element root = doc.createElement("domain");
         doc.appendChild(root);
         LibvirtReferenceDomain.write("Domain", domain, "Domain", root);
         String prefix = owned(domain, root);
         checkPaths(domain);
-        String xml = LibvirtDomainXml.format(doc);
+        String xml = LibvirtXml.format(doc);
         LibvirtProperties ours;
         try {
             ours = new LibvirtProperties(prefix, null, null, null, null, null, null, null, null, null, xml);
@@ -138,7 +138,7 @@ record LibvirtReferenceProperties(LibvirtProperties properties, String seedPool)
             }
         }
         for (String drop : List.of("name", "uuid")) {
-            Element e = LibvirtDomainXml.first(root, drop);
+            Element e = LibvirtXml.first(root, drop);
             if (e != null) {
                 root.removeChild(e);
             }
@@ -189,19 +189,19 @@ record LibvirtReferenceProperties(LibvirtProperties properties, String seedPool)
         if (logicalId.isEmpty() || !MAC.matcher(logicalId.get()).matches()) {
             return properties;
         }
-        Document doc = LibvirtDomainXml.parse(properties.domainXml());
-        Element devices = LibvirtDomainXml.first(doc.getDocumentElement(), "devices");
-        Element nic = devices == null ? null : LibvirtDomainXml.first(devices, "interface");
+        Document doc = LibvirtXml.parse(properties.domainXml());
+        Element devices = LibvirtXml.first(doc.getDocumentElement(), "devices");
+        Element nic = devices == null ? null : LibvirtXml.first(devices, "interface");
         if (nic == null) {
             return properties;
         }
-        Element mac = LibvirtDomainXml.first(nic, "mac");
+        Element mac = LibvirtXml.first(nic, "mac");
         if (mac == null) {
             mac = doc.createElement("mac");
             nic.insertBefore(mac, nic.getFirstChild());
         }
         mac.setAttribute("address", logicalId.get().replace('-', ':').toLowerCase(Locale.ROOT));
         return new LibvirtProperties(properties.namePrefix(), null, null, null, null, null, null, null, null, null,
-                LibvirtDomainXml.format(doc));
+                LibvirtXml.format(doc));
     }
 }

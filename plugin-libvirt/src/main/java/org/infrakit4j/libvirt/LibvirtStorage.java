@@ -57,9 +57,9 @@ final class LibvirtStorage {
 
     /** The volume's format as libvirt knows it (raw when it says nothing). */
     static String format(StorageVol vol) throws LibvirtException {
-        Document doc = LibvirtDomainXml.parse(vol.getXMLDesc(0));
-        Element target = LibvirtDomainXml.first(doc.getDocumentElement(), "target");
-        Element format = target == null ? null : LibvirtDomainXml.first(target, "format");
+        Document doc = LibvirtXml.parse(vol.getXMLDesc(0));
+        Element target = LibvirtXml.first(doc.getDocumentElement(), "target");
+        Element format = target == null ? null : LibvirtXml.first(target, "format");
         String type = format == null ? "" : format.getAttribute("type");
         return type.isEmpty() || type.equals("none") ? "raw" : type;
     }
@@ -67,20 +67,20 @@ final class LibvirtStorage {
     /** A new volume of {@code bytes}, optionally a copy-on-write overlay over {@code base}. */
     static void create(StoragePool pool, String name, long bytes, String format, StorageVol base)
             throws LibvirtException {
-        Document doc = LibvirtDomainXml.newDocument();
+        Document doc = LibvirtXml.newDocument();
         Element vol = doc.createElement("volume");
         doc.appendChild(vol);
-        append(vol, "name", name);
-        Element capacity = append(vol, "capacity", Long.toString(bytes));
+        LibvirtXml.append(vol, "name", name);
+        Element capacity = LibvirtXml.append(vol, "capacity", Long.toString(bytes));
         capacity.setAttribute("unit", "bytes");
-        Element target = append(vol, "target", null);
-        append(target, "format", null).setAttribute("type", format);
+        Element target = LibvirtXml.append(vol, "target", null);
+        LibvirtXml.append(target, "format", null).setAttribute("type", format);
         if (base != null) {
-            Element backing = append(vol, "backingStore", null);
-            append(backing, "path", base.getPath());
-            append(backing, "format", null).setAttribute("type", format(base));
+            Element backing = LibvirtXml.append(vol, "backingStore", null);
+            LibvirtXml.append(backing, "path", base.getPath());
+            LibvirtXml.append(backing, "format", null).setAttribute("type", format(base));
         }
-        pool.storageVolCreateXML(LibvirtDomainXml.format(doc), 0);
+        pool.storageVolCreateXML(LibvirtXml.format(doc), 0);
     }
 
     /** Makes a raw volume holding exactly {@code data}; on failure nothing is left behind. */
@@ -125,14 +125,5 @@ final class LibvirtStorage {
                 throw e;
             }
         }
-    }
-
-    private static Element append(Element parent, String name, String text) {
-        Element e = parent.getOwnerDocument().createElement(name);
-        if (text != null) {
-            e.setTextContent(text);
-        }
-        parent.appendChild(e);
-        return e;
     }
 }

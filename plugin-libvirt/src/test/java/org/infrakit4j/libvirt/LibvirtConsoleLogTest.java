@@ -28,15 +28,15 @@ class LibvirtConsoleLogTest {
         assertThat(domain("true", "/var/log/ik4j/d-0123456789ab.console.log"))
                 .contains("<serial type=\"pty\"><log append=\"on\" file=\"/var/log/ik4j/d-0123456789ab.console.log\"/>"
                         + "</serial><console type=\"pty\"/>");
-        assertThat(LibvirtConsoleLog.logFile(LibvirtDomainXml.parse(domain("true", "/x/y.log")))).isEqualTo("/x/y.log");
+        assertThat(LibvirtConsoleLog.logFile(LibvirtXml.parse(domain("true", "/x/y.log")))).isEqualTo("/x/y.log");
         assertThat(domain("true", null)).contains("<serial type=\"pty\"/>").doesNotContain("<log");
         assertThat(domain("false", "/x/y.log")).doesNotContain("<log").doesNotContain("<serial");
-        assertThat(LibvirtConsoleLog.logFile(LibvirtDomainXml.parse(domain("true", null)))).isNull();
+        assertThat(LibvirtConsoleLog.logFile(LibvirtXml.parse(domain("true", null)))).isNull();
     }
 
     @Test
     void aTemplatesOwnConsoleLogIsFound() {
-        assertThat(LibvirtConsoleLog.logFile(LibvirtDomainXml.parse("<domain type='kvm'><devices><serial type='pty'/>"
+        assertThat(LibvirtConsoleLog.logFile(LibvirtXml.parse("<domain type='kvm'><devices><serial type='pty'/>"
                 + "<console type='file'><source path='/a'/><log file='/b/c.log'/></console></devices></domain>")))
                 .isEqualTo("/b/c.log");
     }
@@ -63,9 +63,9 @@ class LibvirtConsoleLogTest {
 
     @Test
     void aMissingOrUnreadableLogIsSaidSo(@TempDir Path dir) {
-        assertThat(LibvirtConsoleLog.lastLines(LibvirtDomainXml.parse(domain("true", null))))
+        assertThat(LibvirtConsoleLog.lastLines(LibvirtXml.parse(domain("true", null))))
                 .containsOnlyKeys("consoleLogMissing");
-        assertThat(LibvirtConsoleLog.lastLines(LibvirtDomainXml.parse(domain("true",
+        assertThat(LibvirtConsoleLog.lastLines(LibvirtXml.parse(domain("true",
                 dir.resolve("nothing-here.log").toString())))).extractingByKey("consoleLogMissing").asString()
                 .endsWith("nothing-here.log is not readable on the plugin's host");
     }

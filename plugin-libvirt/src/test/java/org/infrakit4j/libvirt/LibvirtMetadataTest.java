@@ -27,9 +27,9 @@ class LibvirtMetadataTest {
 
     @Test
     void theDefinitionElementIsQualifiedByTheOneNamespace() {
-        var doc = LibvirtDomainXml.newDocument();
+        var doc = LibvirtXml.newDocument();
         doc.appendChild(new LibvirtMetadata(Optional.empty(), Map.of("k", "v"), List.of(), 0).toElement(doc));
-        assertThat(LibvirtDomainXml.format(doc)).isEqualTo("<ik4j:instance xmlns:ik4j=\""
+        assertThat(LibvirtXml.format(doc)).isEqualTo("<ik4j:instance xmlns:ik4j=\""
                 + "https://github.com/infrakit4j/xmlns/libvirt-instance/1\"><tag><key>k</key><value>v</value></tag>"
                 + "</ik4j:instance>");
     }

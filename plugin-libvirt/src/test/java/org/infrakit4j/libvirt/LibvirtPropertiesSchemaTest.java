@@ -71,9 +71,8 @@ class LibvirtPropertiesSchemaTest {
             }
             JsonNode bad = SchemaChecks.replaced(FULL, e.getValue(), JSON.getNodeFactory().textNode("floppy"));
             assertThat(PropertiesSchema.violations(schema, bad)).as(e.getKey()).hasSize(1);
-            assertThatThrownBy(() -> decode(bad.toString())).as(e.getKey())
-                    .isInstanceOfSatisfying(InstanceException.class,
-                            thrown -> assertThat(thrown.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
+            assertThatThrownBy(() -> decode(bad.toString())).as(e.getKey()).isInstanceOfSatisfying(
+                    InstanceException.class, ex -> assertThat(ex.code()).isEqualTo(ErrorCode.INVALID_PROPERTIES));
         }
         for (String prefix : List.of("-web", "a".repeat(41))) {
             JsonNode bad = SchemaChecks.replaced(FULL, "/NamePrefix", JSON.getNodeFactory().textNode(prefix));

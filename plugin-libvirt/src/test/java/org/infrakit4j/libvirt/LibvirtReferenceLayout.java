@@ -62,7 +62,7 @@ final class LibvirtReferenceLayout {
             c.storagePoolLookupByName(pool).storageVolCreateXML("<volume><name>" + volume + "</name>"
                     + "<capacity unit='bytes'>2048</capacity></volume>", 0);
         }
-        Document doc = LibvirtDomainXml.newDocument();
+        Document doc = LibvirtXml.newDocument();
         Element domain = doc.createElement("domain");
         doc.appendChild(domain);
         domain.setAttribute("type", type);
@@ -94,14 +94,14 @@ final class LibvirtReferenceLayout {
         Element metadata = doc.createElement("metadata");
         metadata.appendChild(metadata(doc, logicalId, tags, pool, volume));
         domain.appendChild(metadata);
-        return c.domainCreateXML(LibvirtDomainXml.format(doc), 0);
+        return c.domainCreateXML(LibvirtXml.format(doc), 0);
     }
 
     /** What the Go plugin's Label left on a running domain it did not make: its element, misspelt namespace. */
     static void label(Domain d, String logicalId, Map<String, String> labels) throws LibvirtException {
-        Document doc = LibvirtDomainXml.newDocument();
+        Document doc = LibvirtXml.newDocument();
         doc.appendChild(metadata(doc, logicalId, labels, null, null));
-        d.setMetadata(Domain.MetadataType.ELEMENT, LibvirtDomainXml.format(doc), "infrakit", LABEL_NAMESPACE,
+        d.setMetadata(Domain.MetadataType.ELEMENT, LibvirtXml.format(doc), "infrakit", LABEL_NAMESPACE,
                 Domain.ModificationImpact.LIVE);
     }
 

@@ -116,13 +116,13 @@ class LibvirtReferencePropertiesTest {
                 + "<qemu:arg value=\\\"-evil\\\"/></qemu:commandline><x a=\\\"";
         LibvirtProperties p = decode("{\"Domain\":{\"Type\":\"test\",\"OnCrash\":\"</on_crash><devices/>&amp;\","
                 + "\"Devices\":{\"Interfaces\":[{\"Type\":\"bridge\",\"Source\":{\"Bridge\":\"" + evil + "\"}}]}}}");
-        Document doc = LibvirtDomainXml.parse(p.domainXml());
+        Document doc = LibvirtXml.parse(p.domainXml());
         Element root = doc.getDocumentElement();
         assertThat(root.getElementsByTagName("qemu:commandline").getLength()).isZero();
         assertThat(root.getElementsByTagName("devices").getLength()).isEqualTo(1);
         assertThat(((Element) root.getElementsByTagName("source").item(0)).getAttribute("bridge"))
                 .isEqualTo(evil.replace("\\\"", "\""));
-        assertThat(LibvirtDomainXml.first(root, "on_crash").getTextContent()).isEqualTo("</on_crash><devices/>&amp;");
+        assertThat(LibvirtXml.first(root, "on_crash").getTextContent()).isEqualTo("</on_crash><devices/>&amp;");
     }
 
     @Test

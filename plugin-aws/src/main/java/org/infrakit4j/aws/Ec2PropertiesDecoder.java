@@ -12,21 +12,21 @@ import org.infrakit4j.spi.RawJson;
  * coerced, so a typo never vanishes silently (reference-providers.md §1.12). Either shape: our own flat one, or
  * InfraKit's Go plugins' ({@link Ec2ReferenceProperties}), recognised by its top-level members.
  */
-final class Ec2PropertiesCodec {
-    private Ec2PropertiesCodec() {
+final class Ec2PropertiesDecoder {
+    private Ec2PropertiesDecoder() {
     }
 
-    /** Decodes our own shape or throws an invalid-properties error naming the field path. */
-    static Ec2Properties decode(RawJson properties) {
+    /** Decodes our own shape only, or throws an invalid-properties error naming the field path. */
+    static Ec2Properties ours(RawJson properties) {
         return StrictProperties.decode(properties, Ec2Properties.class, null, "at least ImageId and InstanceType");
     }
 
     /**
-     * Decodes either shape.
+     * Decodes either shape: what Validate and Provision use.
      *
      * @param spot the {@code ec2-spot-instance} type: its reference shape has {@code RequestSpotInstancesInput}
      */
-    static Ec2Launch decodeLaunch(RawJson properties, boolean spot) {
+    static Ec2Launch decode(RawJson properties, boolean spot) {
         if (!properties.isNull()) {
             JsonNode tree;
             try {
@@ -41,7 +41,7 @@ final class Ec2PropertiesCodec {
             throw InstanceException.invalid("", "is required: RequestSpotInstancesInput, or at least ImageId, "
                     + "InstanceType and InstanceMarketOptions");
         }
-        Ec2Properties ours = decode(properties);
+        Ec2Properties ours = ours(properties);
         if (spot && ours.instanceMarketOptions() == null) {
             throw InstanceException.invalid("InstanceMarketOptions", "is required by the ec2-spot-instance type "
                     + "(or give InfraKit's RequestSpotInstancesInput)");
