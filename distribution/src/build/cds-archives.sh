@@ -12,8 +12,11 @@ for launcher in "$dist"/bin/infrakit-instance-*; do
   name=$(basename "$launcher")
   main=$(sed -n 's/.*infrakit4j-java" \([A-Za-z0-9.]*\).*/\1/p' "$launcher")
   [ -n "$main" ] || continue
+  # plugin-aws needs a region to start; the endpoint answers nothing (no call is made before the socket is up).
+  extra=()
+  [ "$name" = infrakit-instance-aws ] && extra=(--region us-east-1 --endpoint http://127.0.0.1:9)
   INFRAKIT_HOME="$work/$name" IK4J_CDS_DUMP=1 "$launcher" --plugins-dir "$work/p" \
-    --name "$name" --log-level error >"$work/$name.log" 2>&1 &
+    --name "$name" --log-level error "${extra[@]}" >"$work/$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
     [ -S "$work/p/$name" ] && break

@@ -1,7 +1,5 @@
 package org.infrakit4j.group;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,18 +8,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginMetrics;
 import org.infrakit4j.rpc.PluginServer;
 import org.infrakit4j.runtime.BuildInfo;
 import org.infrakit4j.runtime.PluginLauncher;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** {@code infrakit-group}: serves InfraKit's Group SPI on the socket {@code group}. */
 @Command(name = "infrakit-group", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
@@ -33,14 +29,9 @@ import sun.misc.Signal;
 public final class GroupMain implements Callable<Integer> {
     static final String DEFAULT_NAME = "group";
 
-    @Option(names = "--name", paramLabel = "NAME", defaultValue = DEFAULT_NAME,
-            description = "Socket file name in the plugins directory (default: ${DEFAULT-VALUE}).")
-    String name;
-
-    @Option(names = "--plugins-dir", paramLabel = "DIR",
-            description = "Socket directory (default: $INFRAKIT_PLUGINS_DIR, else $INFRAKIT_HOME/plugins, "
-                    + "else ~/.infrakit/plugins); the instance and flavor plugins are looked up there too.")
-    Path pluginsDir;
+    /** The flags every plugin process takes (--name, --plugins-dir, --log-level, --log-format, limits). */
+    @Mixin
+    PluginLauncher.Options common = new PluginLauncher.Options();
 
     @Option(names = "--state-file", paramLabel = "FILE",
             description = "Where committed groups are kept (default: $INFRAKIT_HOME/group/groups.json).")
@@ -58,10 +49,6 @@ public final class GroupMain implements Callable<Integer> {
     @Option(names = "--call-timeout", paramLabel = "DURATION", defaultValue = "30s",
             description = "How long a call to an instance or flavor plugin may take (default: ${DEFAULT-VALUE}).")
     String callTimeout;
-
-    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
-            description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
-    String logLevel;
 
     public static void main(String[] args) {
         System.exit(PluginLauncher.execute(new GroupMain(), args));
@@ -100,35 +87,21 @@ public final class GroupMain implements Callable<Integer> {
         if (maxParallel < 1 || maxParallel > 256) {
             throw new PluginLauncher.UsageException("--max-parallel must be from 1 to 256, not " + maxParallel);
         }
-        if (name.isEmpty() || name.contains("/")) {
-            throw new PluginLauncher.UsageException("--name " + name + " is not a plain file name");
-        }
-        configureLogging(logLevel);
-        Logger log = LoggerFactory.getLogger(GroupMain.class);
-        PluginDirectory dir = pluginsDir == null ? PluginDirectory.fromEnvironment() : new PluginDirectory(pluginsDir);
-        Path state = stateFile != null ? stateFile
-                : PluginDirectory.infrakitHome(System.getenv()).resolve("group").resolve("groups.json");
-        try (Running running = start(dir, state, poll, maxParallel, timeout)) {
-            CountDownLatch stop = new CountDownLatch(1);
-            Signal.handle(new Signal("TERM"), s -> stop.countDown());
-            Signal.handle(new Signal("INT"), s -> stop.countDown());
-            try {
-                stop.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            log.info("stopping");
-        }
-        log.info("stopped");
-        return PluginLauncher.EXIT_OK;
+        return PluginLauncher.serveServices(common, DEFAULT_NAME, metrics -> {
+            Parts parts = open(common.directory(), stateFile(), poll, maxParallel, timeout);
+            return new PluginLauncher.Served(Map.of(), List.of(new GroupService(parts.groups())), parts);
+        });
     }
 
-    /** A started group plugin: server, groups and state, closed in that order. */
-    record Running(PluginServer server, GroupPlugin groups, PluginLookup plugins, GroupStore store)
-            implements AutoCloseable {
+    private Path stateFile() {
+        return stateFile != null ? stateFile
+                : PluginDirectory.infrakitHome(System.getenv()).resolve("group").resolve("groups.json");
+    }
+
+    /** The groups, the plugins they call and their state; closed in that order once the server has stopped. */
+    record Parts(GroupPlugin groups, PluginLookup plugins, GroupStore store) implements AutoCloseable {
         @Override
         public void close() {
-            server.close();
             groups.close();
             plugins.close();
             try {
@@ -139,14 +112,22 @@ public final class GroupMain implements Callable<Integer> {
         }
     }
 
-    /** Opens the state, resumes its groups and serves them; what {@code main} and tests run. */
-    Running start(PluginDirectory dir, Path state, Duration poll, int parallel, Duration timeout)
-            throws PluginLauncher.StartupException {
-        try {
-            dir.ensureExists().ifPresent(LoggerFactory.getLogger(GroupMain.class)::warn);
-        } catch (IOException e) {
-            throw new PluginLauncher.StartupException(e.getMessage(), e);
+    /** A group plugin served in this JVM, for tests: its server, then its parts, closed in that order. */
+    record Running(PluginServer server, Parts parts) implements AutoCloseable {
+        GroupPlugin groups() {
+            return parts.groups();
         }
+
+        @Override
+        public void close() {
+            server.close();
+            parts.close();
+        }
+    }
+
+    /** Opens the state and resumes its groups (they poll from here on). */
+    static Parts open(PluginDirectory dir, Path state, Duration poll, int parallel, Duration timeout)
+            throws PluginLauncher.StartupException {
         GroupStore store;
         try {
             store = GroupStore.open(state);
@@ -154,24 +135,31 @@ public final class GroupMain implements Callable<Integer> {
             throw new PluginLauncher.StartupException("cannot use --state-file " + state + ": " + e.getMessage(), e);
         }
         PluginLookup plugins = new PluginLookup(dir, timeout);
-        GroupPlugin groups;
         try {
-            groups = new GroupPlugin(store, plugins,
-                    new GroupPlugin.Settings(poll, parallel, timeout.multipliedBy(3)));
+            return new Parts(new GroupPlugin(store, plugins,
+                    new GroupPlugin.Settings(poll, parallel, timeout.multipliedBy(3))), plugins, store);
         } catch (IOException e) {
             plugins.close();
             closeQuietly(store);
             throw new PluginLauncher.StartupException(e.getMessage(), e);
         }
-        PluginMetrics metrics = new PluginMetrics(name, BuildInfo.version());
+    }
+
+    /** Opens the state and serves its groups on the socket {@code group} in this JVM; what the tests run. */
+    static Running start(PluginDirectory dir, Path state, Duration poll, int parallel, Duration timeout)
+            throws PluginLauncher.StartupException {
         try {
-            PluginServer server = PluginServer.start(PluginServer.Config.of(dir.socketOf(name)), Map.of(),
-                    List.of(new GroupService(groups)), metrics);
-            return new Running(server, groups, plugins, store);
+            dir.ensureExists();
         } catch (IOException e) {
-            groups.close();
-            plugins.close();
-            closeQuietly(store);
+            throw new PluginLauncher.StartupException(e.getMessage(), e);
+        }
+        Parts parts = open(dir, state, poll, parallel, timeout);
+        try {
+            PluginServer server = PluginServer.start(PluginServer.Config.of(dir.socketOf(DEFAULT_NAME)), Map.of(),
+                    List.of(new GroupService(parts.groups())), new PluginMetrics(DEFAULT_NAME, BuildInfo.version()));
+            return new Running(server, parts);
+        } catch (IOException e) {
+            parts.close();
             throw new PluginLauncher.StartupException(e.getMessage(), e);
         }
     }
@@ -181,30 +169,6 @@ public final class GroupMain implements Callable<Integer> {
             store.close();
         } catch (IOException e) {
             // the process is failing to start; the lock goes with it
-        }
-    }
-
-    /** The runtime's log set-up serves instance plugins only; the group sets its levels the same way. */
-    private static void configureLogging(String level) throws PluginLauncher.UsageException {
-        Level l = Level.toLevel(level, null);
-        if (l == null || !List.of("trace", "debug", "info", "warn", "error").contains(level.toLowerCase(Locale.ROOT))) {
-            throw new PluginLauncher.UsageException("--log-level must be trace, debug, info, warn or error, not "
-                    + level);
-        }
-        // The launcher loads logging on another thread while the command line is parsed; until it is done SLF4J
-        // hands out stand-ins, so wait (bounded) for logback's context itself.
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(l);
-            context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
         }
     }
 

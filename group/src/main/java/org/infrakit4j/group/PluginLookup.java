@@ -1,6 +1,7 @@
 package org.infrakit4j.group;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +11,9 @@ import org.infrakit4j.spi.InstancePlugin;
 
 /**
  * Finds the plugins a group config names, as InfraKit's group plugin does through discovery: instance plugins
- * and flavor plugins by {@code lookup[/type]} in the plugin directory, {@code vanilla} built in. Clients are kept
+ * and flavor plugins by {@code lookup[/type]} in the plugin directory, {@code vanilla} built in. A config written
+ * for InfraKit names {@code flavor-vanilla}: InfraKit's vanilla plugin serves it when its socket is there, else the
+ * built-in one does, which behaves the same, so such a config needs no other process. Clients are kept
  * per name and dropped when their plugin stops answering, so a restarted plugin is found again.
  */
 class PluginLookup implements AutoCloseable {
@@ -39,7 +42,8 @@ class PluginLookup implements AutoCloseable {
     }
 
     Flavor flavor(String name) throws IOException {
-        if (name.equals(VanillaFlavor.NAME)) {
+        if (name.equals(VanillaFlavor.NAME)
+                || name.equals(VanillaFlavor.GO_NAME) && !Files.exists(dir.socketOf(VanillaFlavor.GO_NAME))) {
             return vanilla;
         }
         FlavorPluginClient c = flavors.get(name);

@@ -20,6 +20,8 @@ import org.infrakit4j.spi.Spec;
  */
 final class VanillaFlavor implements Flavor {
     static final String NAME = "vanilla";
+    /** The socket name of InfraKit's own vanilla flavor plugin, which group configs written for InfraKit name. */
+    static final String GO_NAME = "flavor-vanilla";
 
     /** The decoded Properties. */
     private record VanillaProperties(List<String> init, String templateUrl, Map<String, String> tags,

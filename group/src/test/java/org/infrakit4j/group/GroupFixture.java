@@ -64,9 +64,7 @@ final class GroupFixture implements AutoCloseable {
     }
 
     GroupFixture startGroup() throws Exception {
-        GroupMain main = new GroupMain();
-        main.name = GroupMain.DEFAULT_NAME;
-        group = main.start(dir, state, POLL, 4, TIMEOUT);
+        group = GroupMain.start(dir, state, POLL, 4, TIMEOUT);
         groupClient = InstancePluginClient.connect(dir.socketOf("group"), "", TIMEOUT);
         return this;
     }

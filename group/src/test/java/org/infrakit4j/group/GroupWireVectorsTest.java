@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.infrakit4j.rpc.GoJson;
 import org.infrakit4j.rpc.InstancePluginClient;
 import org.infrakit4j.rpc.RpcService;
+import org.infrakit4j.rpc.WireErrors;
 import org.infrakit4j.spi.Attachment;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.ErrorCode;
@@ -188,8 +189,8 @@ class GroupWireVectorsTest {
                 "{\"jsonrpc\":\"2.0\",\"result\":{\"Type\":\"\",\"OK\":true},\"id\":3}");
         exchange("{\"jsonrpc\":\"2.0\",\"method\":\"Flavor.Validate\",\"params\":{\"Type\":\"\",\"Properties\":"
                 + "\"bad\",\"Allocation\":{\"Size\":2,\"LogicalIDs\":null}},\"id\":4}",
-                "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"" + new InstanceException(
-                        ErrorCode.INVALID_PROPERTIES, "bad flavor").getMessage() + "\",\"data\":null},\"id\":4}");
+                "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,\"message\":\"" + WireErrors.text(new InstanceException(
+                        ErrorCode.INVALID_PROPERTIES, "bad flavor")) + "\",\"data\":null},\"id\":4}");
         exchange("{\"jsonrpc\":\"2.0\",\"method\":\"Flavor.Prepare\",\"params\":{\"Type\":\"\",\"Properties\":null,"
                 + "\"Spec\":{\"Properties\":{\"x\":1},\"Tags\":{\"infrakit.group\":\"g\"},\"Init\":\"\",\"LogicalID\":"
                 + "\"10.0.0.1\",\"Attachments\":null},\"Allocation\":{\"Size\":0,\"LogicalIDs\":[\"10.0.0.1\"]},"

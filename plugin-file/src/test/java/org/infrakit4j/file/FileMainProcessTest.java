@@ -128,9 +128,12 @@ class FileMainProcessTest {
         for (String line : output(0).lines().toList()) {
             com.fasterxml.jackson.databind.JsonNode event = json.readTree(line);
             Map<String, String> kv = new java.util.HashMap<>();
-            event.path("kvpList").forEach(pair -> pair.fields().forEachRemaining(f -> kv.put(f.getKey(),
-                    f.getValue().asText())));
+            // Each key=value is a top-level field of its own JSON type: the duration a number, not a string.
+            event.fields().forEachRemaining(f -> kv.put(f.getKey(), f.getValue().asText()));
             if (kv.containsKey("method")) {
+                assertThat(event.path("durationMs").isIntegralNumber()).as(line).isTrue();
+                assertThat(event.path("timestamp").asText()).as(line)
+                        .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
                 kv.put("level", event.path("level").asText());
                 calls.add(kv);
             }

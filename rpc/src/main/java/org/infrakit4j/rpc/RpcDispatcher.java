@@ -219,26 +219,32 @@ public final class RpcDispatcher {
         try {
             result = service.call(name, params);
         } catch (RpcService.Failure e) {
-            LOG.atWarn().addKeyValue("method", method).addKeyValue("error", e.getMessage()).log("call failed");
+            if (logCalls) {
+                LOG.atWarn().addKeyValue("method", method)
+                        .addKeyValue("durationMs", (System.nanoTime() - start) / 1_000_000)
+                        .addKeyValue("error", e.getMessage()).log("call failed");
+            }
+            // The service wrote the whole text, as the Go plugin it stands for answers it: sent as it is.
             throw e.badParams() ? new RpcError(INVALID_REQUEST, e.getMessage(), params)
-                    : pluginError(e.kind(), e.getMessage());
+                    : new RpcError(SERVER_ERROR, e.getMessage(), RawJson.NULL, null, e.kind());
         } catch (RuntimeException | LinkageError | StackOverflowError | AssertionError e) {
             LOG.atError().setCause(e).addKeyValue("method", method).log("plugin failed unexpectedly");
-            throw pluginError(ErrorCode.INTERNAL, "internal error: " + name
-                    + " failed unexpectedly; the plugin's log has the details");
+            throw pluginError(ErrorCode.INTERNAL, name + " failed unexpectedly; the plugin's log has the details");
         } finally {
             inFlight.release();
         }
         if (result == null) {
             throw serverError("rpc: can't find method " + GoQuote.quote(method));
         }
-        LOG.atDebug().addKeyValue("method", method)
-                .addKeyValue("durationMs", (System.nanoTime() - start) / 1_000_000.0).log("call");
+        if (logCalls) {
+            LOG.atDebug().addKeyValue("method", method)
+                    .addKeyValue("durationMs", (System.nanoTime() - start) / 1_000_000).log("call");
+        }
         try {
             return success(id, result);
         } catch (RuntimeException e) {
             LOG.atError().setCause(e).addKeyValue("method", method).log("could not encode the result");
-            throw pluginError(ErrorCode.INTERNAL, "internal error: could not encode the result of " + name
+            throw pluginError(ErrorCode.INTERNAL, "could not encode the result of " + name
                     + "; the plugin's log has the details");
         }
     }

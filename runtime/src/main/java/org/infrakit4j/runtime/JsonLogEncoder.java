@@ -24,14 +24,13 @@ import org.slf4j.event.KeyValuePair;
  * {@code level}, {@code logger}, {@code thread}, {@code message}, then every key=value pair of the event as a
  * field of its own, with its JSON type (numbers as numbers, a {@link java.time.Duration} as whole milliseconds),
  * then {@code exception} (the stack trace) when there is one. A pair whose key is one of those names, or repeats an
- * earlier key, is written as {@code kv_<key>}. The pairs are also in {@code kvpList}, the earlier format's array
- * of one-field objects, for its readers: deprecated, to be dropped in the next release.
+ * earlier key, is written as {@code kv_<key>}.
  */
 public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
     private static final DateTimeFormatter TIMESTAMP =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
     private static final Set<String> RESERVED = Set.of("timestamp", "level", "logger", "thread", "message",
-            "exception", "kvpList");
+            "exception");
     private static final byte[] NONE = new byte[0];
     private final JsonFactory factory = new JsonFactory();
 
@@ -63,16 +62,6 @@ public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
                     out.writeFieldName(RESERVED.contains(key) || !seen.add(key) ? "kv_" + key : key);
                     writeValue(out, LogValues.typed(pair.value));
                 }
-            }
-            if (pairs != null && !pairs.isEmpty()) {
-                out.writeArrayFieldStart("kvpList");
-                for (KeyValuePair pair : pairs) {
-                    out.writeStartObject();
-                    out.writeFieldName(String.valueOf(pair.key));
-                    writeValue(out, LogValues.typed(pair.value));
-                    out.writeEndObject();
-                }
-                out.writeEndArray();
             }
             IThrowableProxy thrown = event.getThrowableProxy();
             if (thrown != null) {

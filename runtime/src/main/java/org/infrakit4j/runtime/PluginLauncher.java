@@ -1,14 +1,18 @@
 package org.infrakit4j.runtime;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginMetrics;
 import org.infrakit4j.rpc.PluginServer;
+import org.infrakit4j.rpc.RpcService;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
@@ -134,6 +138,11 @@ public final class PluginLauncher {
         public Path pluginsDir() {
             return pluginsDir;
         }
+
+        /** The plugins directory: {@code --plugins-dir}, else the environment's (as InfraKit finds it). */
+        public PluginDirectory directory() {
+            return pluginsDir == null ? PluginDirectory.fromEnvironment() : new PluginDirectory(pluginsDir);
+        }
     }
 
     /** Log output formats. */
@@ -161,6 +170,28 @@ public final class PluginLauncher {
         public StartupException(String message, Throwable cause) {
             super(message, cause);
         }
+    }
+
+    /**
+     * What one plugin process serves: instance plugins by sub-type and other SPIs beside or instead of them (a group
+     * plugin serves only its Group service), and what to close once the server has stopped.
+     */
+    public record Served(Map<String, InstancePlugin> plugins, List<RpcService> services, AutoCloseable afterStop) {
+        public Served {
+            plugins = Map.copyOf(plugins);
+            services = List.copyOf(services);
+            Objects.requireNonNull(afterStop, "afterStop");
+            if (plugins.isEmpty() && services.isEmpty()) {
+                throw new IllegalArgumentException("nothing to serve");
+            }
+        }
+    }
+
+    /** Builds what a process serves once flags are parsed and logging is set up. */
+    @FunctionalInterface
+    public interface ServedFactory {
+        /** @param metrics the process's metrics: backend calls and the services' own lines go there */
+        Served create(PluginMetrics metrics) throws StartupException;
     }
 
     /** Builds the plugins to serve once flags are parsed and logging is set up. */
@@ -251,6 +282,8 @@ public final class PluginLauncher {
         for (String name : List.of("org.eclipse.jetty.server.Server",
                 "org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector",
                 "org.eclipse.jetty.server.HttpConnectionFactory", "org.eclipse.jetty.server.handler.GracefulHandler",
+                // Its static set-up reads every MIME table (about 0.1 s); Jetty's start needs it.
+                "org.eclipse.jetty.http.MimeTypes",
                 "org.infrakit4j.rpc.RpcDispatcher", "org.infrakit4j.rpc.InstanceCall")) {
             try {
                 Class.forName(name, true, PluginLauncher.class.getClassLoader());
@@ -266,6 +299,18 @@ public final class PluginLauncher {
      * @throws StartupException when the socket or the plugins cannot be set up
      */
     public static int serve(Options options, String defaultName, PluginFactory factory) throws StartupException {
+        return serveServices(options, defaultName, metrics -> {
+            Map<String, InstancePlugin> plugins = factory.create(metrics);
+            return new Served(plugins, List.of(), () -> closeAll(plugins));
+        });
+    }
+
+    /**
+     * As {@link #serve}, for a process that serves other SPIs ({@link RpcService}) too or instead: the same flags,
+     * logging, socket and signals.
+     */
+    public static int serveServices(Options options, String defaultName, ServedFactory factory)
+            throws StartupException {
         options.validate();
         Thread loading = warmUp;
         if (loading != null) {
@@ -280,15 +325,14 @@ public final class PluginLauncher {
         options.deprecations.forEach(log::warn);
         options.loggingReady = true;
         String name = options.name == null ? defaultName : options.name;
-        PluginDirectory dir = options.pluginsDir == null ? PluginDirectory.fromEnvironment()
-                : new PluginDirectory(options.pluginsDir);
+        PluginDirectory dir = options.directory();
         try {
             dir.ensureExists().ifPresent(log::warn);
         } catch (IOException e) {
             throw new StartupException(e.getMessage(), e);
         }
         PluginMetrics metrics = new PluginMetrics(name, BuildInfo.version());
-        Map<String, InstancePlugin> plugins = factory.create(metrics);
+        Served served = factory.create(metrics);
         PluginServer.Config config = PluginServer.Config.of(dir.socketOf(name))
                 .withMaxBody(options.maxBody)
                 .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds))
@@ -296,9 +340,9 @@ public final class PluginLauncher {
                 .withIdleTimeout(Duration.ofSeconds(options.idleTimeoutSeconds));
         PluginServer server;
         try {
-            server = PluginServer.start(config, plugins, metrics);
+            server = PluginServer.start(config, served.plugins(), served.services(), metrics);
         } catch (IOException e) {
-            closeAll(plugins);
+            close(served.afterStop());
             throw new StartupException(e.getMessage(), e);
         }
         CountDownLatch stop = new CountDownLatch(1);
@@ -311,24 +355,49 @@ public final class PluginLauncher {
         }
         log.info("stopping");
         server.close();
-        closeAll(plugins);
+        close(served.afterStop());
         log.info("stopped");
         return EXIT_OK;
     }
 
+    private static void close(AutoCloseable afterStop) {
+        try {
+            afterStop.close();
+        } catch (Exception e) {
+            LoggerFactory.getLogger(PluginLauncher.class).atWarn().setCause(e).log("error closing plugin");
+        }
+    }
+
     /** Connections beyond the open-file limit would fail in accept with EMFILE; keep room for the plugin's own files. */
     private static int fitToOpenFileLimit(int wanted, Logger log) {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-            long room = unix.getMaxFileDescriptorCount() - 256;
-            if (room < wanted) {
-                int fitted = (int) Math.max(16, room);
-                log.atWarn().addKeyValue("maxConnections", fitted).addKeyValue("openFileLimit",
-                        unix.getMaxFileDescriptorCount()).log("--max-connections lowered to fit the open-file limit");
-                return fitted;
-            }
+        OptionalLong limit = openFileLimit(Path.of("/proc/self/limits"));
+        if (limit.isPresent() && limit.getAsLong() - 256 < wanted) {
+            int fitted = (int) Math.max(16, limit.getAsLong() - 256);
+            log.atWarn().addKeyValue("maxConnections", fitted).addKeyValue("openFileLimit", limit.getAsLong())
+                    .log("--max-connections lowered to fit the open-file limit");
+            return fitted;
         }
         return wanted;
+    }
+
+    /**
+     * The soft open-file limit from {@code /proc/self/limits} ("Max open files  1024  4096  files"); empty when
+     * unlimited or unreadable. Read from /proc rather than through the management beans, whose set-up costs more
+     * start-up time than the whole check is worth.
+     */
+    static OptionalLong openFileLimit(Path limits) {
+        try {
+            for (String line : Files.readAllLines(limits)) {
+                if (line.startsWith("Max open files")) {
+                    String[] fields = line.substring("Max open files".length()).trim().split("\\s+");
+                    return fields.length > 0 && fields[0].matches("[0-9]{1,18}")
+                            ? OptionalLong.of(Long.parseLong(fields[0])) : OptionalLong.empty();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.empty();
     }
 
     private static void closeAll(Map<String, InstancePlugin> plugins) {
