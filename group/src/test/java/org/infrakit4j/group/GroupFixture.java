@@ -85,7 +85,13 @@ final class GroupFixture implements AutoCloseable {
     }
 
     JsonNode commit(String id, String properties, boolean pretend) throws Exception {
-        return call("CommitGroup", out -> {
+        return commit(groupClient, id, properties, pretend);
+    }
+
+    /** {@code Group.CommitGroup} through any client of a group plugin. */
+    static JsonNode commit(InstancePluginClient client, String id, String properties, boolean pretend)
+            throws Exception {
+        return GoFields.parse(client.callMethod("Group.CommitGroup", out -> {
             out.writeStartObject();
             out.writeObjectFieldStart("Spec");
             out.writeStringField("ID", id);
@@ -94,7 +100,7 @@ final class GroupFixture implements AutoCloseable {
             out.writeEndObject();
             out.writeBooleanField("Pretend", pretend);
             out.writeEndObject();
-        });
+        }).json());
     }
 
     JsonNode byId(String method, String id) throws Exception {
@@ -108,10 +114,15 @@ final class GroupFixture implements AutoCloseable {
     }
 
     static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        await(what, Duration.ofSeconds(60), done);
+    }
+
+    /** Polls until {@code done}; fails naming {@code what} after {@code patience}. */
+    static void await(String what, Duration patience, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 60 s: " + what);
+                throw new AssertionError("not within " + patience.toSeconds() + " s: " + what);
             }
             Thread.sleep(100);
         }

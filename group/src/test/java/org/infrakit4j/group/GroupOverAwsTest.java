@@ -3,10 +3,8 @@ package org.infrakit4j.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.infrakit4j.aws.Ec2Main;
 import org.infrakit4j.rpc.GoJson;
 import org.infrakit4j.rpc.InstancePluginClient;
@@ -74,10 +71,10 @@ class GroupOverAwsTest {
                 .build();
         imageId = ec2.describeImages(r -> r.filters(Filter.builder().name("architecture").values("x86_64").build()))
                 .images().get(0).imageId();
-        // Under /tmp: the sockets' paths must stay short.
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jga-");
-        processes = new PluginProcess(Ec2Main.class, home, Map.of("AWS_ACCESS_KEY_ID", CREDENTIALS.accessKeyId(),
-                "AWS_SECRET_ACCESS_KEY", CREDENTIALS.secretAccessKey(), "AWS_EC2_METADATA_DISABLED", "true"));
+        processes = PluginProcess.inNewHome(Ec2Main.class, "ik4jga-", Map.of(
+                "AWS_ACCESS_KEY_ID", CREDENTIALS.accessKeyId(), "AWS_SECRET_ACCESS_KEY", CREDENTIALS.secretAccessKey(),
+                "AWS_EC2_METADATA_DISABLED", "true"));
+        home = processes.home();
         Process p = processes.start("--region", REGION, "--endpoint", endpoint.toString(), "--namespace",
                 "ik4j.run=" + run, "--max-retries", "3", "--log-level", "info");
         try {
@@ -85,10 +82,8 @@ class GroupOverAwsTest {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; its output:\n" + processes.output(0), e);
         }
-        GroupMain main = new GroupMain();
-        main.name = GroupMain.DEFAULT_NAME;
         PluginDirectory dir = new PluginDirectory(home.resolve("plugins"));
-        group = main.start(dir, home.resolve("group").resolve("groups.json"), POLL, 4, Duration.ofSeconds(60));
+        group = GroupMain.start(dir, home.resolve("group").resolve("groups.json"), POLL, 4, Duration.ofSeconds(60));
         groupClient = InstancePluginClient.connect(dir.socketOf("group"), "", Duration.ofSeconds(60));
     }
 
@@ -109,11 +104,6 @@ class GroupOverAwsTest {
                 ec2.terminateInstances(r -> r.instanceIds(left));
             }
             ec2.close();
-        }
-        if (home != null) {
-            try (Stream<Path> files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 
@@ -153,26 +143,11 @@ class GroupOverAwsTest {
     }
 
     private String commit(String properties) throws Exception {
-        return GoFields.parse(groupClient.callMethod("Group.CommitGroup", out -> {
-            out.writeStartObject();
-            out.writeObjectFieldStart("Spec");
-            out.writeStringField("ID", GROUP);
-            out.writeFieldName("Properties");
-            GoJson.writeRaw(out, new RawJson(properties));
-            out.writeEndObject();
-            out.writeBooleanField("Pretend", false);
-            out.writeEndObject();
-        }).json()).get("Details").asText();
+        return GroupFixture.commit(groupClient, GROUP, properties, false).get("Details").asText();
     }
 
     private static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + PATIENCE.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(200);
-        }
+        GroupFixture.await(what, PATIENCE, done);
     }
 
     @Test

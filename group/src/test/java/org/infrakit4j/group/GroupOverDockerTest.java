@@ -7,10 +7,8 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +16,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.infrakit4j.docker.DockerMain;
 import org.infrakit4j.rpc.GoJson;
 import org.infrakit4j.rpc.InstancePluginClient;
@@ -63,9 +60,8 @@ class GroupOverDockerTest {
                 .withDockerHost(host).withDockerTlsVerify(false).build();
         docker = DockerClientImpl.getInstance(config, new ApacheDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost()).responseTimeout(Duration.ofSeconds(60)).build());
-        // Under /tmp: the sockets' paths must stay short.
-        home = Files.createTempDirectory(Path.of("/tmp"), "ik4jgd-");
-        processes = new PluginProcess(DockerMain.class, home, Map.of());
+        processes = PluginProcess.inNewHome(DockerMain.class, "ik4jgd-", Map.of());
+        home = processes.home();
         Process p = processes.start("--docker-host", host, "--namespace", "ik4j.namespace=" + namespace,
                 "--log-level", "info");
         try {
@@ -73,10 +69,8 @@ class GroupOverDockerTest {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; its output:\n" + processes.output(0), e);
         }
-        GroupMain main = new GroupMain();
-        main.name = GroupMain.DEFAULT_NAME;
         PluginDirectory dir = new PluginDirectory(home.resolve("plugins"));
-        group = main.start(dir, home.resolve("group").resolve("groups.json"), POLL, 4, Duration.ofSeconds(60));
+        group = GroupMain.start(dir, home.resolve("group").resolve("groups.json"), POLL, 4, Duration.ofSeconds(60));
         groupClient = InstancePluginClient.connect(dir.socketOf("group"), "", Duration.ofSeconds(60));
     }
 
@@ -96,11 +90,6 @@ class GroupOverDockerTest {
                 docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
             }
             docker.close();
-        }
-        if (home != null) {
-            try (Stream<Path> files = Files.walk(home)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 
@@ -137,26 +126,11 @@ class GroupOverDockerTest {
     }
 
     private String commit(String properties) throws Exception {
-        return GoFields.parse(groupClient.callMethod("Group.CommitGroup", out -> {
-            out.writeStartObject();
-            out.writeObjectFieldStart("Spec");
-            out.writeStringField("ID", GROUP);
-            out.writeFieldName("Properties");
-            GoJson.writeRaw(out, new RawJson(properties));
-            out.writeEndObject();
-            out.writeBooleanField("Pretend", false);
-            out.writeEndObject();
-        }).json()).get("Details").asText();
+        return GroupFixture.commit(groupClient, GROUP, properties, false).get("Details").asText();
     }
 
     private static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + PATIENCE.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(200);
-        }
+        GroupFixture.await(what, PATIENCE, done);
     }
 
     @Test
