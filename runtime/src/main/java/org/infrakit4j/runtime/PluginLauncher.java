@@ -338,6 +338,11 @@ public final class PluginLauncher {
                 .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds))
                 .withMaxConnections(fitToOpenFileLimit(options.maxConnections, log))
                 .withIdleTimeout(Duration.ofSeconds(options.idleTimeoutSeconds));
+        // Handlers before the socket appears: a supervisor may send SIGTERM as soon as it sees the socket, and the
+        // JVM's own handling would then exit 143 without removing it.
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
         PluginServer server;
         try {
             server = PluginServer.start(config, served.plugins(), served.services(), metrics);
@@ -345,9 +350,6 @@ public final class PluginLauncher {
             close(served.afterStop());
             throw new StartupException(e.getMessage(), e);
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
         try {
             stop.await();
         } catch (InterruptedException e) {
