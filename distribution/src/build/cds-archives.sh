@@ -8,7 +8,7 @@ dist=$1
 work=$(mktemp -d /tmp/ik4j-cds.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$dist/lib/cds" "$dist"/lib/*.jsa
-for launcher in "$dist"/bin/infrakit-instance-*; do
+for launcher in "$dist"/bin/infrakit-instance-* "$dist"/bin/infrakit-group; do
   name=$(basename "$launcher")
   main=$(sed -n 's/.*infrakit4j-java" \([A-Za-z0-9.]*\).*/\1/p' "$launcher")
   [ -n "$main" ] || continue

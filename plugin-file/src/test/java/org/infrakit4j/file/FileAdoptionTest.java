@@ -221,6 +221,6 @@ class FileAdoptionTest {
                     .allMatch(n -> n.endsWith(".json"));
         }
         String log = processes.output(0);
-        assertThat(log).contains("adopted=\"3\"");
+        assertThat(log).contains("adopted=3");
     }
 }

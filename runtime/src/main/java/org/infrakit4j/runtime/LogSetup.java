@@ -16,11 +16,13 @@ import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@code --log-level} and {@code --log-format}. With the distribution's conf/logback.xml (appenders
- * {@code TEXT} and {@code JSON}) the unselected appender is detached; without it, a stderr appender is built here.
+ * The plugins' logging in code: {@link #defaults} (what {@link LogDefaults} installs when logback starts), then
+ * {@link #configure} applies {@code --log-level} and {@code --log-format}. With a configuration file of the user's
+ * that declares appenders {@code TEXT} and {@code JSON} (as conf/logback-example.xml does) the unselected one is
+ * detached; with any other, a stderr appender of the selected format is built here.
  */
 final class LogSetup {
-    /** As conf/logback.xml's; the empty braces end the composite, else logback prints the {@code %n} literally. */
+    /** As conf/logback-example.xml's; the empty braces end the composite, else logback prints the {@code %n} literally. */
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %" + LogEscaper.WORD
             + "(%msg%" + LogKeyValues.WORD + "){}%n";
     private static final List<String> NOISY = List.of("org.eclipse.jetty", "software.amazon", "com.github.dockerjava",
@@ -29,26 +31,54 @@ final class LogSetup {
     private LogSetup() {
     }
 
-    static void configure(String level, String format) {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
-            return;
+    /** Root at info, the libraries' chatter at warn, one text appender on stderr. */
+    static void defaults(LoggerContext ctx) {
+        ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
+        for (String noisy : NOISY) {
+            ctx.getLogger(noisy).setLevel(Level.WARN);
         }
+        registerEscaper(ctx);
+        attach(ctx, "TEXT");
+    }
+
+    static void configure(String level, String format) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            configure(ctx, level, format);
+        }
+    }
+
+    static void configure(LoggerContext ctx, String level, String format) {
         Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(level, Level.INFO));
         String selected = format.toUpperCase(java.util.Locale.ROOT);
-        if (root.getAppender("TEXT") != null && root.getAppender("JSON") != null) {
-            root.detachAppender(selected.equals("JSON") ? "TEXT" : "JSON");
+        String other = selected.equals("JSON") ? "TEXT" : "JSON";
+        boolean hasSelected = root.getAppender(selected) != null;
+        boolean hasOther = root.getAppender(other) != null;
+        if (hasSelected && (hasOther || countAppenders(root) == 1)) {
+            root.detachAppender(other); // the built-in defaults (text), or a file declaring both
             return;
         }
         root.detachAndStopAllAppenders();
         for (String noisy : NOISY) {
             ctx.getLogger(noisy).setLevel(Level.WARN);
         }
-        Encoder<ILoggingEvent> encoder;
         registerEscaper(ctx);
-        if (selected.equals("JSON")) {
-            JsonLogEncoder json = new JsonLogEncoder();
-            encoder = json;
+        attach(ctx, selected);
+    }
+
+    private static int countAppenders(Logger root) {
+        int n = 0;
+        for (var it = root.iteratorForAppenders(); it.hasNext(); it.next()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** A stderr appender named {@code TEXT} or {@code JSON}, with that format, on the root logger. */
+    private static void attach(LoggerContext ctx, String format) {
+        Encoder<ILoggingEvent> encoder;
+        if (format.equals("JSON")) {
+            encoder = new JsonLogEncoder();
         } else {
             PatternLayoutEncoder text = new PatternLayoutEncoder();
             text.setPattern(TEXT_PATTERN);
@@ -57,15 +87,15 @@ final class LogSetup {
         encoder.setContext(ctx);
         encoder.start();
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
-        appender.setName(selected);
+        appender.setName(format);
         appender.setTarget("System.err");
         appender.setContext(ctx);
         appender.setEncoder(encoder);
         appender.start();
-        root.addAppender(appender);
+        ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(appender);
     }
 
-    /** Makes {@code %escaped} and {@code %kv} known to the patterns built here (logback.xml declares its own). */
+    /** Makes {@code %escaped} and {@code %kv} known to the patterns built here (a configuration file declares its own). */
     @SuppressWarnings("unchecked")
     static void registerEscaper(LoggerContext ctx) {
         Map<String, Supplier<DynamicConverter>> rules = (Map<String, Supplier<DynamicConverter>>)

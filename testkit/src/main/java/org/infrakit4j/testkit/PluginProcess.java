@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.infrakit4j.rpc.PluginDirectory;
+import org.infrakit4j.runtime.LogDefaults;
 
 /**
  * A plugin's {@code main} run as its own JVM on the test class path, as a user runs it: for kill -9, SIGTERM, exit
@@ -76,7 +77,8 @@ public final class PluginProcess implements AutoCloseable {
                 // The whole heap is committed and touched at start: resident memory then changes only with what
                 // the plugin really holds outside the heap, not with the JVM growing its heap towards -Xmx.
                 "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch",
-                "-Dlogback.configurationFile=logback-plugin-process.xml", "-cp",
+                // The plugins' built-in logging, as the distribution's, not the tests' quiet logback-test.xml.
+                "-D" + LogDefaults.PROPERTY + "=" + LogDefaults.BUILT_IN, "-cp",
                 System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
