@@ -207,7 +207,7 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
         List<Description> out = new ArrayList<>();
         for (FileInstanceStore.Indexed i : store.all()) {
             if (Description.matches(i.instance().tags(), tags)) {
-                out.add(properties ? i.description().withProperties(propertiesOf(i.instance())) : i.description());
+                out.add(properties ? i.withProperties(FileInstancePlugin::propertiesOf) : i.description());
             }
         }
         return out;

@@ -186,9 +186,38 @@ final class FileInstanceStore implements AutoCloseable {
      * An instance and its Description, made once per change: Describe returns the same Description object for an
      * unchanged instance, so the RPC layer's encoded-JSON cache finds it by identity, without hashing its tags.
      */
-    record Indexed(FileInstance instance, Description description) {
+    static final class Indexed {
+        private final FileInstance instance;
+        private final Description description;
+        /** Made by the first Describe with Properties that meets this version of the instance, then reused. */
+        private volatile Description withProperties;
+
         Indexed(FileInstance instance) {
-            this(instance, instance.description());
+            this.instance = instance;
+            this.description = instance.description();
+        }
+
+        FileInstance instance() {
+            return instance;
+        }
+
+        Description description() {
+            return description;
+        }
+
+        /**
+         * The Description with Properties, the same object for every Describe until the instance changes: building
+         * the Properties document per instance per call was over half of a Describe with Properties, and a new
+         * object each time missed the RPC layer's identity cache. Two racing first calls may each build one; both
+         * are equal, and the last one written stays.
+         */
+        Description withProperties(java.util.function.Function<FileInstance, org.infrakit4j.spi.RawJson> document) {
+            Description made = withProperties;
+            if (made == null) {
+                made = description.withProperties(document.apply(instance));
+                withProperties = made;
+            }
+            return made;
         }
     }
 

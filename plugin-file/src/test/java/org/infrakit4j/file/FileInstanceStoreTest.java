@@ -59,6 +59,33 @@ class FileInstanceStoreTest {
     }
 
     @Test
+    void describeWithPropertiesGivesTheSameObjectUntilTheInstanceChanges() throws Exception {
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            InstanceId a = plugin.provision(spec("g", "1"));
+            InstanceId b = plugin.provision(spec("g", "1"));
+            Map<InstanceId, Description> first = byId(plugin.describeInstances(Map.of(), true));
+            Map<InstanceId, Description> second = byId(plugin.describeInstances(Map.of(), true));
+            assertThat(second.get(a)).isSameAs(first.get(a));
+            assertThat(second.get(b)).isSameAs(first.get(b));
+            assertThat(first.get(a).properties().json()).startsWith("{\"Properties\":{\"a\":1},");
+
+            plugin.label(a, Map.of("g", "1", "x", "y"));
+            Map<InstanceId, Description> third = byId(plugin.describeInstances(Map.of(), true));
+            assertThat(third.get(b)).isSameAs(first.get(b));
+            assertThat(third.get(a)).isNotSameAs(first.get(a));
+            assertThat(third.get(a).tags()).containsEntry("x", "y");
+            // Without Properties the Description carries none, whatever was asked before.
+            assertThat(byId(plugin.describeInstances(Map.of(), false)).get(a).properties().isNull()).isTrue();
+        }
+    }
+
+    private static Map<InstanceId, Description> byId(List<Description> all) {
+        Map<InstanceId, Description> out = new java.util.HashMap<>();
+        all.forEach(d -> out.put(d.id(), d));
+        return out;
+    }
+
+    @Test
     void aCrashBeforeTheCheckpointLosesNothingAcknowledged() throws Exception {
         Path image = tmp.resolve("crash-image");
         InstanceId a;
