@@ -225,12 +225,16 @@ final class GroupPlugin implements AutoCloseable {
     /** The update plan's explanation, in the words of Go's scaler and quorum PlanUpdate. */
     private static String explain(GroupReconciler g, GroupConfig next) {
         GroupConfig now = g.config();
-        if (now.allocation().isPets() != next.allocation().isPets()) {
-            throw new GroupException(ErrorCode.INVALID_PROPERTIES, "changing the allocation method of a committed "
-                    + "group (Size or LogicalIDs) is not supported: free or destroy the group first");
-        }
         String nextSha = next.configSha();
+        if (!now.allocation().isPets() && next.allocation().isPets()) {
+            // Go keeps the group's scaler, whose plan only reads Size: it scales the group to 0 and never makes the
+            // pets. Refused here instead, so a commit cannot destroy every member without a word.
+            throw new GroupException(ErrorCode.INVALID_PROPERTIES, "Changing a group from Allocation.Size to "
+                    + "Allocation.LogicalIDs is not supported (InfraKit's group plugin scales it to 0 and makes no "
+                    + "pets): destroy the group, then commit it again");
+        }
         if (now.allocation().isPets()) {
+            // From LogicalIDs to Size too: Go's quorum refuses any change of its LogicalIDs, with these words.
             if (!now.allocation().logicalIds().equals(next.allocation().logicalIds())) {
                 throw new GroupException(ErrorCode.INVALID_PROPERTIES,
                         "Logical ID changes to a quorum is not currently supported");

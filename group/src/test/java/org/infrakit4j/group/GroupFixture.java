@@ -113,12 +113,9 @@ final class GroupFixture implements AutoCloseable {
                 + "\"Allocation\":{\"Size\":" + size + "}}";
     }
 
+    /** Polls until {@code done}; fails naming {@code what} after 60 s. */
     static void await(String what, BooleanSupplier done) throws InterruptedException {
-        await(what, Duration.ofSeconds(60), done);
-    }
-
-    /** Polls until {@code done}; fails naming {@code what} after {@code patience}. */
-    static void await(String what, Duration patience, BooleanSupplier done) throws InterruptedException {
+        Duration patience = Duration.ofSeconds(60);
         long deadline = System.nanoTime() + patience.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -150,6 +150,44 @@ class GroupPluginTest {
     }
 
     @Test
+    void aCommitSwitchingBetweenSizeAndLogicalIdsIsRefusedAndLeavesTheGroupAsItWas() throws Exception {
+        fx = new GroupFixture(home).startGroup();
+        String cattle = GroupFixture.cattle(2, "{}");
+        String pets = "{\"Instance\":{\"Plugin\":\"instance-file\",\"Properties\":{\"note\":\"test\"}},"
+                + "\"Flavor\":{\"Plugin\":\"vanilla\",\"Properties\":{}},"
+                + "\"Allocation\":{\"LogicalIDs\":[\"10.0.0.1\",\"10.0.0.2\"]}}";
+        fx.commit("cattle", cattle, false);
+        fx.commit("pets", pets, false);
+        GroupFixture.await("2 cattle and 2 pets", () -> members("cattle").size() == 2 && members("pets").size() == 2);
+        Set<InstanceId> before = new HashSet<>();
+        members("cattle").forEach(d -> before.add(d.id()));
+        members("pets").forEach(d -> before.add(d.id()));
+
+        // Size to LogicalIDs: Go would scale the group to 0 and make no pets; refused, pretend or not.
+        for (boolean pretend : List.of(true, false)) {
+            assertThatThrownBy(() -> fx.commit("cattle", pets, pretend)).isInstanceOf(InstanceException.class)
+                    .hasMessage("Changing a group from Allocation.Size to Allocation.LogicalIDs is not supported "
+                            + "(InfraKit's group plugin scales it to 0 and makes no pets): destroy the group, then "
+                            + "commit it again");
+        }
+        // LogicalIDs to Size: refused with the words of Go's quorum.
+        for (boolean pretend : List.of(true, false)) {
+            assertThatThrownBy(() -> fx.commit("pets", cattle, pretend)).isInstanceOf(InstanceException.class)
+                    .hasMessage("Logical ID changes to a quorum is not currently supported");
+        }
+
+        // Both groups keep their config and their members.
+        assertThat(fx.byId("Size", "cattle").get("Size").asInt()).isEqualTo(2);
+        assertThat(fx.byId("Size", "pets").get("Size").asInt()).isEqualTo(2);
+        GroupFixture.await("both groups converged", () -> describe("cattle").get("Description").get("Converged")
+                .asBoolean() && describe("pets").get("Description").get("Converged").asBoolean());
+        Set<InstanceId> after = new HashSet<>();
+        members("cattle").forEach(d -> after.add(d.id()));
+        members("pets").forEach(d -> after.add(d.id()));
+        assertThat(after).isEqualTo(before);
+    }
+
+    @Test
     void destroyRemovesEveryMemberAndFreeLeavesThemAlone() throws Exception {
         fx = new GroupFixture(home).startGroup();
         fx.commit("gone", GroupFixture.cattle(2, "{}"), false);
@@ -238,5 +276,26 @@ class GroupPluginTest {
                 + "\"vanilla\"},\"Allocation\":{\"Size\":1}}", false))
                 .hasMessageContaining("Failed to find Instance plugin 'nowhere':");
         assertThat(fx.call("InspectGroups", GroupService.idResult("")).get("Groups").isNull()).isTrue();
+    }
+
+    @Test
+    void theBuiltInVanillaFlavorRefusesInitScriptTemplateUrlInsteadOfIgnoringIt() throws Exception {
+        fx = new GroupFixture(home).startGroup();
+        String url = "\"InitScriptTemplateURL\":\"file:///etc/infrakit/init.tpl\"";
+        // Go's vanilla renders the template into Init; ours has no template engine, so a commit that relies on it is
+        // refused naming the field, pretend or not, rather than making members without their init script.
+        for (boolean pretend : List.of(true, false)) {
+            assertThatThrownBy(() -> fx.commit("tpl", GroupFixture.cattle(1, "{" + url + "}"), pretend))
+                    .isInstanceOf(InstanceException.class)
+                    .hasMessage("InitScriptTemplateURL is not supported by the built-in vanilla "
+                            + "flavor (it needs InfraKit's template engine): give Init lines instead");
+        }
+        // Both at once: Go's own message, checked before the template is looked at.
+        assertThatThrownBy(() -> fx.commit("tpl", GroupFixture.cattle(1, "{\"Init\":[\"echo hi\"]," + url + "}"),
+                false)).isInstanceOf(InstanceException.class)
+                .hasMessage("Either \"Init\" or \"InitScriptTemplateURL\" can be specified but "
+                        + "not both");
+        assertThat(fx.call("InspectGroups", GroupService.idResult("")).get("Groups").isNull()).isTrue();
+        assertThat(fx.instancePlugin().describeInstances(Map.of(), false)).isEmpty();
     }
 }
