@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 rm -rf "$dist/lib/cds" "$dist"/lib/*.jsa
 for launcher in "$dist"/bin/infrakit-instance-* "$dist"/bin/infrakit-group; do
   name=$(basename "$launcher")
-  main=$(sed -n 's/.*infrakit4j-java" \([A-Za-z0-9.]*\).*/\1/p' "$launcher")
+  main=$(sed -n 's/.*infrakit4j-java" \(--jars [^ ]* \)\{0,1\}\([A-Za-z0-9.]*\).*/\2/p' "$launcher")
   [ -n "$main" ] || continue
   # plugin-aws needs a region to start; the endpoint answers nothing (no call is made before the socket is up).
   extra=()

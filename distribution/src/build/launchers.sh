@@ -25,6 +25,22 @@ for jar in "$dist"/lib/*.jar; do
     echo "launchers: two modules declare the launcher $name" >&2
     exit 1
   fi
+  # The plugin's own jars (META-INF/infrakit4j/classpath, artifact names recorded by its build), else every jar of
+  # lib/. Each name is lib/'s jar of that artifact, whatever version the distribution settled on.
+  jars=
+  if listed=$(unzip -p "$jar" META-INF/infrakit4j/classpath 2>/dev/null) && [ -n "$listed" ]; then
+    found=$(basename "$jar")
+    for artifact in $(printf '%s\n' "$listed" | tr ':' '\n' | sed -e 's|^lib/||' -e 's|\.jar$||'); do
+      [[ $artifact =~ ^[A-Za-z0-9._+-]+$ ]] || { echo "launchers: $(basename "$jar") lists an unusable jar name '$artifact'" >&2; exit 1; }
+      matches=("$dist/lib/$artifact"-[0-9]*.jar)
+      if [ ${#matches[@]} -ne 1 ] || [ ! -f "${matches[0]}" ]; then
+        echo "launchers: $(basename "$jar") needs $artifact, which lib/ holds ${#matches[@]} times or not at all" >&2
+        exit 1
+      fi
+      found="$found"$'\n'"$(basename "${matches[0]}")"
+    done
+    jars="--jars $(printf '%s\n' "$found" | sort -u | paste -sd:) "
+  fi
   cat >"$dist/bin/$name" <<LAUNCHER
 #!/bin/sh
 # $summary Flags: --help.
@@ -37,13 +53,13 @@ while [ -L "\$self" ]; do
     *) self=\$(dirname "\$self")/\$link ;;
   esac
 done
-exec "\$(dirname "\$self")/infrakit4j-java" $main "\$@"
+exec "\$(dirname "\$self")/infrakit4j-java" $jars$main "\$@"
 LAUNCHER
   chmod 0755 "$dist/bin/$name"
   seen[$name]=1
   count=$((count + 1))
   if [ "${service:-true}" = false ]; then
-    echo "launcher bin/$name: $main (from $(basename "$jar")), a command: no systemd unit"
+    echo "launcher bin/$name: $main (from $(basename "$jar")${jars:+, its own jars}), a command: no systemd unit"
     continue
   fi
   # The unit expects the release at /opt/infrakit4j (a link to infrakit4j-<version> makes upgrades one ln -sfn)

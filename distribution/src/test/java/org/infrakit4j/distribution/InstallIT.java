@@ -62,7 +62,7 @@ class InstallIT {
         Release.Result bare = Release.run(List.of(home.resolve("bin/infrakit4j-java").toString()), Map.of(),
                 Duration.ofSeconds(30));
         assertThat(bare.exit()).isEqualTo(2);
-        assertThat(bare.err()).startsWith("usage: infrakit4j-java MAIN_CLASS [FLAG...]")
+        assertThat(bare.err()).startsWith("usage: infrakit4j-java [--jars JAR:JAR...] MAIN_CLASS [FLAG...]")
                 .contains("JAVA_OPTS").doesNotContain("parameter not set").doesNotContain("not found");
         Release.Result help = Release.run(List.of(home.resolve("bin/infrakit4j-java").toString(), "--help"),
                 Map.of(), Duration.ofSeconds(30));
@@ -110,8 +110,35 @@ class InstallIT {
         assertThat(Files.readString(classLog1)).contains("org.infrakit4j.file.FileMain source: file:");
         assertThat(Files.readString(classLog2)).as("the second start maps the plugin's classes from the archive")
                 .containsPattern("org\\.infrakit4j\\.file\\.FileMain source: shared objects file \\(top\\)")
-                .containsPattern("org\\.infrakit4j\\.rpc\\.PluginServer source: shared objects file \\(top\\)");
+                .containsPattern("org\\.infrakit4j\\.rpc\\.PluginServer source: shared objects file \\(top\\)")
+                // picocli's classes, re-emitted by the build as Java 8 class files, are archived too.
+                .containsPattern("picocli\\.CommandLine source: shared objects file \\(top\\)")
+                .as("logging is configured in code: no XML parser loaded").doesNotContain("org.apache.xerces");
+        assertThat(Files.readString(home.resolve("bin/infrakit-instance-file")))
+                .as("plugin-file's class path holds its own jars, not the other plugins'")
+                .contains("--jars ").contains("infrakit4j-plugin-file-").contains("picocli-")
+                .doesNotContain("ec2-").doesNotContain("docker-java").doesNotContain("libvirt-");
         assertThat(Release.listing(home)).as("nothing written into the installation").isEqualTo(before);
+    }
+
+    @Test
+    void aLogbackFileOfTheOperatorsReplacesTheBuiltInLogging() throws Exception {
+        Path file = work.resolve("my-logback.xml");
+        // As conf/logback-example.xml says: appenders TEXT and JSON; --log-format keeps one of them.
+        Files.writeString(file, "<configuration>"
+                + "<appender name=\"TEXT\" class=\"ch.qos.logback.core.ConsoleAppender\"><target>System.err</target>"
+                + "<encoder><pattern>OWN-FORMAT %level %msg%n</pattern></encoder></appender>"
+                + "<appender name=\"JSON\" class=\"ch.qos.logback.core.ConsoleAppender\"><target>System.err</target>"
+                + "<encoder><pattern>OWN-JSON %msg%n</pattern></encoder></appender>"
+                + "<root level=\"INFO\"><appender-ref ref=\"TEXT\"/><appender-ref ref=\"JSON\"/></root>"
+                + "</configuration>");
+        Running plugin = Running.start(home.resolve("bin/infrakit-instance-file"), Map.of(
+                "XDG_CACHE_HOME", work.resolve("cache-own").toString(),
+                "INFRAKIT_HOME", work.resolve("state-own").toString(),
+                "JAVA_OPTS", "-Dlogback.configurationFile=" + file), work.resolve("p-own"));
+        String err = plugin.stop();
+        assertThat(err).contains("OWN-FORMAT INFO serving").doesNotContain("OWN-JSON")
+                .doesNotContain("ERROR in ch.qos.logback");
     }
 
     @Test
