@@ -25,6 +25,9 @@ final class FileWarmUp {
 
     static void run() {
         try {
+            // First: the plugin's factory needs the random source (instance IDs) about 150 ms into start-up, and
+            // seeding it first loads the JDK's security providers (20-30 ms); Jackson is needed only by the first call.
+            new SecureRandom().nextLong();
             Instant now = Instant.now();
             FileInstance sample = FileInstance.create("instance-0000000000000000",
                     Spec.of(RawJson.of("{\"size\":\"small\",\"i\":1}"), Map.of("a", "b")), now);
@@ -32,7 +35,6 @@ final class FileWarmUp {
             // reads, and its deserializers would cost idle memory (about 10 MB) for nothing.
             FileJson.COMPACT.writeValueAsString(sample);
             FileJson.MAPPER.writeValueAsBytes(sample);
-            new SecureRandom().nextLong();
         } catch (IOException | RuntimeException e) {
             // Only a head start: the calls load what they need themselves.
         }

@@ -11,9 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,8 +25,6 @@ import org.slf4j.event.KeyValuePair;
  * earlier key, is written as {@code kv_<key>}.
  */
 public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
-    private static final DateTimeFormatter TIMESTAMP =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
     private static final Set<String> RESERVED = Set.of("timestamp", "level", "logger", "thread", "message",
             "exception");
     private static final byte[] NONE = new byte[0];
@@ -49,7 +45,7 @@ public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (JsonGenerator out = factory.createGenerator(bytes)) {
             out.writeStartObject();
-            out.writeStringField("timestamp", TIMESTAMP.format(Instant.ofEpochMilli(event.getTimeStamp())));
+            out.writeStringField("timestamp", LogTimestamp.format(event.getTimeStamp(), ZoneOffset.UTC));
             out.writeStringField("level", event.getLevel().toString());
             out.writeStringField("logger", event.getLoggerName());
             out.writeStringField("thread", event.getThreadName());

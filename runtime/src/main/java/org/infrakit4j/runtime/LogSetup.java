@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LogSetup {
     /** As conf/logback-example.xml's; the empty braces end the composite, else logback prints the {@code %n} literally. */
-    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %" + LogEscaper.WORD
+    static final String TEXT_PATTERN = "%" + LogTimestamp.WORD + " %-5level %logger{0} - %" + LogEscaper.WORD
             + "(%msg%" + LogKeyValues.WORD + "){}%n";
     private static final List<String> NOISY = List.of("org.eclipse.jetty", "software.amazon", "com.github.dockerjava",
             "org.apache.hc", "io.netty", "com.sun.jna");
@@ -95,7 +95,7 @@ final class LogSetup {
         ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(appender);
     }
 
-    /** Makes {@code %escaped} and {@code %kv} known to the patterns built here (a configuration file declares its own). */
+    /** Makes {@code %escaped}, {@code %kv} and {@code %isotime} known to the patterns built here (a configuration file declares its own). */
     @SuppressWarnings("unchecked")
     static void registerEscaper(LoggerContext ctx) {
         Map<String, Supplier<DynamicConverter>> rules = (Map<String, Supplier<DynamicConverter>>)
@@ -106,5 +106,6 @@ final class LogSetup {
         }
         rules.put(LogEscaper.WORD, LogEscaper::new);
         rules.put(LogKeyValues.WORD, LogKeyValues::new);
+        rules.put(LogTimestamp.WORD, LogTimestamp::new);
     }
 }

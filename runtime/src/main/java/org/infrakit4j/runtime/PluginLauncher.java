@@ -204,8 +204,11 @@ public final class PluginLauncher {
         Map<String, InstancePlugin> create(BackendMeter meter) throws StartupException;
     }
 
-    /** The thread loading logging and the server while the command line is parsed (null when not started). */
-    private static volatile Thread warmUp;
+    /**
+     * Counted down by the warm-up thread once logging is initialised (null when no warm-up was started): the main
+     * thread waits for that alone, not for the server's classes, which keep loading beside the plugin's factory.
+     */
+    private static volatile CountDownLatch loggingReady;
 
     private PluginLauncher() {
     }
@@ -217,10 +220,11 @@ public final class PluginLauncher {
         if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
             System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", "16");
         }
-        Thread warmup = new Thread(PluginLauncher::warmUp, "ik4j-warmup");
+        CountDownLatch logging = new CountDownLatch(1);
+        loggingReady = logging;
+        Thread warmup = new Thread(() -> warmUp(logging), "ik4j-warmup");
         warmup.setDaemon(true);
         warmup.start();
-        warmUp = warmup;
         CommandLine cli = new CommandLine(command);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         nameTheDefaultSocket(cli.getCommandSpec());
@@ -277,8 +281,12 @@ public final class PluginLauncher {
      * Start-up time is mostly class loading; logging and the HTTP server do not depend on the command line, so
      * they load on a second core while picocli parses it.
      */
-    private static void warmUp() {
-        LoggerFactory.getILoggerFactory();
+    private static void warmUp(CountDownLatch logging) {
+        try {
+            LoggerFactory.getILoggerFactory();
+        } finally {
+            logging.countDown();
+        }
         for (String name : List.of("org.eclipse.jetty.server.Server",
                 "org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector",
                 "org.eclipse.jetty.server.HttpConnectionFactory", "org.eclipse.jetty.server.handler.GracefulHandler",
@@ -312,10 +320,12 @@ public final class PluginLauncher {
     public static int serveServices(Options options, String defaultName, ServedFactory factory)
             throws StartupException {
         options.validate();
-        Thread loading = warmUp;
-        if (loading != null) {
+        CountDownLatch logging = loggingReady;
+        if (logging != null) {
             try {
-                loading.join(30_000); // logging must be initialised before it is configured and first used
+                // Logging must be initialised (by the warm-up thread) before it is configured and first used. Not
+                // awaited further than this: the thread is only a head start, and LogSetup initialises it anyway.
+                logging.await(30, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
