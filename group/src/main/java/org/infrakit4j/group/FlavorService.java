@@ -26,6 +26,8 @@ import org.infrakit4j.spi.Spec;
 public final class FlavorService implements RpcService {
     private final Map<String, Flavor> flavors;
 
+    private static final List<String> METHODS = List.of("Validate", "Prepare", "Healthy", "Drain");
+
     /** @param flavors by type; key "" is the default flavor */
     public FlavorService(Map<String, Flavor> flavors) {
         if (flavors.isEmpty()) {
@@ -54,8 +56,13 @@ public final class FlavorService implements RpcService {
     }
 
     @Override
+    public List<String> methodNames() {
+        return METHODS;
+    }
+
+    @Override
     public GoJson.Writer call(String method, RawJson params) throws Failure {
-        if (!List.of("Validate", "Prepare", "Healthy", "Drain").contains(method)) {
+        if (!METHODS.contains(method)) {
             return null;
         }
         String type;

@@ -48,6 +48,11 @@ final class GroupService implements RpcService, HealthProbe {
     }
 
     @Override
+    public List<String> methodNames() {
+        return METHODS;
+    }
+
+    @Override
     public GoJson.Writer call(String method, RawJson params) throws Failure {
         if (!METHODS.contains(method)) {
             return null;

@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.infrakit4j.rpc.GoJson;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.DestroyContext;
 import org.infrakit4j.spi.InstanceException;
 import org.infrakit4j.spi.InstanceId;
+import org.infrakit4j.testkit.PrometheusText;
+import org.infrakit4j.testkit.RawHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +84,48 @@ class GroupPluginTest {
             return fx.byId("DescribeGroup", id);
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void metricsCountGroupCallsByNameAndShowEachGroupsGaugesAndHealthzSaysOk() throws Exception {
+        fx = new GroupFixture(home).startGroup();
+        fx.commit("metered", GroupFixture.cattle(2, "{\"Init\":[\"echo hi\"]}"), false);
+        GroupFixture.await("2 members", () -> members("metered").size() == 2);
+        try (RawHttp http = new RawHttp(fx.dir.socketOf("group"))) {
+            GroupFixture.await("the group converged in /metrics", () -> {
+                try {
+                    return PrometheusText.parse(http.send("GET", "/metrics", null, null).text())
+                            .getOrDefault("infrakit_group_converged{group=\"metered\"}", 0.0) == 1.0;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Map<String, Double> m = PrometheusText.parse(http.send("GET", "/metrics", null, null).text());
+            assertThat(m).containsEntry("infrakit_group_desired{group=\"metered\"}", 2.0)
+                    .containsEntry("infrakit_group_described{group=\"metered\"}", 2.0)
+                    .containsEntry("infrakit_group_provisions_total{group=\"metered\"}", 2.0)
+                    .containsEntry("infrakit_group_destroys_total{group=\"metered\"}", 0.0)
+                    .containsEntry("infrakit_group_errors_total{group=\"metered\"}", 0.0)
+                    // The Group SPI's calls under their own names, not "other".
+                    .containsEntry("infrakit4j_rpc_call_duration_seconds_count{method=\"Group.CommitGroup\"}", 1.0);
+            assertThat(m.keySet()).noneMatch(k -> k.contains("method=\"other\""));
+        }
+        GoJson.Writer empty = out -> {
+            out.writeStartObject();
+            out.writeEndObject();
+        };
+        fx.groupClient.callMethod("Group.InspectGroups", empty);
+        assertThatThrownBy(() -> fx.groupClient.callMethod("Group.NoSuchMethod", empty))
+                .isInstanceOf(InstanceException.class);
+        try (RawHttp http = new RawHttp(fx.dir.socketOf("group"))) {
+            Map<String, Double> m = PrometheusText.parse(http.send("GET", "/metrics", null, null).text());
+            assertThat(m).containsEntry("infrakit4j_rpc_call_duration_seconds_count{method=\"Group.InspectGroups\"}",
+                    1.0);
+            // An unknown name is counted, but as "other": no label per name a client makes up.
+            assertThat(m.keySet()).noneMatch(k -> k.contains("NoSuchMethod"))
+                    .contains("infrakit4j_rpc_call_duration_seconds_count{method=\"other\"}");
+            assertThat(http.send("GET", "/healthz", null, null).text()).isEqualTo("ok\n");
         }
     }
 

@@ -36,6 +36,8 @@ public final class PluginMetrics implements BackendMeter {
     /** The method label of requests with no known method (unparsable bodies, unknown names). */
     static final String OTHER = "other";
     private static final int MAX_OPERATIONS = 200;
+    /** Bounds the method labels services may add: each is a series per bucket, kept for the process's life. */
+    static final int MAX_SERVICE_METHODS = 64;
 
     /** Error kinds of replies that never reached a plugin. */
     enum RpcFailure { parse_error, invalid_request, unknown_method }
@@ -52,6 +54,8 @@ public final class PluginMetrics implements BackendMeter {
     private final LongAdder connectionsRefused = new LongAdder();
     private final long startMillis = System.currentTimeMillis();
     private final String version;
+    /** Methods of the services served beside the Instance SPI ({@link RpcService#methodNames}), e.g. Group's. */
+    private final Set<String> serviceMethods = ConcurrentHashMap.newKeySet();
 
     /** @param plugin the plugin's name (its socket file name), shown in the build info */
     public PluginMetrics(String plugin) {
@@ -68,8 +72,20 @@ public final class PluginMetrics implements BackendMeter {
     }
 
     /** The method label for a request's method name: itself when known, else {@value #OTHER}. */
-    static String methodLabel(String method) {
-        return method != null && METHODS.contains(method) ? method : OTHER;
+    String methodLabel(String method) {
+        return method != null && (METHODS.contains(method) || serviceMethods.contains(method)) ? method : OTHER;
+    }
+
+    /** Counts a served service's methods under their own names ({@code Service.Method}). */
+    void knowServiceMethods(String service, List<String> methods) {
+        for (String m : methods) {
+            String full = service + "." + m;
+            if (!serviceMethods.contains(full) && serviceMethods.size() >= MAX_SERVICE_METHODS) {
+                throw new IllegalArgumentException("services declare more than " + MAX_SERVICE_METHODS
+                        + " methods: " + full + " is one too many");
+            }
+            serviceMethods.add(full);
+        }
     }
 
     void recordCall(String method, long nanos) {

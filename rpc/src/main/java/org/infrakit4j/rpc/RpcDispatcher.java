@@ -83,6 +83,7 @@ public final class RpcDispatcher {
             }
         }
         this.services = byName;
+        byName.values().forEach(service -> metrics.knowServiceMethods(service.interfaceName(), service.methodNames()));
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);

@@ -34,6 +34,14 @@ public interface RpcService {
     /** The {@code Methods} array of {@code /info/api.json}: one example request and response per method. */
     GoJson.Writer apiMethods(String id);
 
+    /**
+     * The method names {@link #call} answers, without the service (e.g. {@code CommitGroup}): {@code /metrics}
+     * counts each under its own name ({@code Group.CommitGroup}), any other as {@code other}. Empty by default.
+     */
+    default List<String> methodNames() {
+        return List.of();
+    }
+
     /** Lines appended to {@code /metrics} (Prometheus text format); empty by default. */
     default String metricsText() {
         return "";
