@@ -119,7 +119,7 @@ class DockerReapOutageTest {
             String log = processes.output(0);
             assertThat(log.split("reaping a dead instance; its last state follows", -1)).as("reaped once").hasSize(2);
             assertThat(log).contains("instance=\"" + id.value() + "\"").contains("exitCode=\"137\"")
-                    .contains("output=\"first\\nlast <words>\"");
+                    .contains("output=\"first\\\\nlast <words>\"");
             assertThat(client.describeInstances(tags, false)).isEmpty();
             assertThat(http.send("GET", "/healthz", null, null).text()).isEqualTo("ok\n");
             assertThat(p.isAlive()).isTrue();

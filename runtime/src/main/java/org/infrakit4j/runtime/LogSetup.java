@@ -51,27 +51,18 @@ final class LogSetup {
         Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(level, Level.INFO));
         String selected = format.toUpperCase(java.util.Locale.ROOT);
-        String other = selected.equals("JSON") ? "TEXT" : "JSON";
-        boolean hasSelected = root.getAppender(selected) != null;
-        boolean hasOther = root.getAppender(other) != null;
-        if (hasSelected && (hasOther || countAppenders(root) == 1)) {
-            root.detachAppender(other); // the built-in defaults (text), or a file declaring both
+        if (root.getAppender("TEXT") != null && root.getAppender("JSON") != null) {
+            root.detachAppender(selected.equals("JSON") ? "TEXT" : "JSON"); // a user's file declaring both
             return;
         }
+        // Built anew (also over the built-in defaults): the appender writes to System.err as it is now, which a
+        // caller may have replaced since logging started (the test kit's in-process runs do).
         root.detachAndStopAllAppenders();
         for (String noisy : NOISY) {
             ctx.getLogger(noisy).setLevel(Level.WARN);
         }
         registerEscaper(ctx);
         attach(ctx, selected);
-    }
-
-    private static int countAppenders(Logger root) {
-        int n = 0;
-        for (var it = root.iteratorForAppenders(); it.hasNext(); it.next()) {
-            n++;
-        }
-        return n;
     }
 
     /** A stderr appender named {@code TEXT} or {@code JSON}, with that format, on the root logger. */
