@@ -25,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Flavor wire meanwhile.
  */
 class GoGroupHandoverTest {
+    private static final Path GO_VANILLA = Path.of(System.getProperty("user.home"), "infrakit-reference", "bin",
+            "infrakit-flavor-vanilla");
     private static final Path GO_GROUP = Path.of(System.getProperty("user.home"), "infrakit-reference", "bin",
             "infrakit-group-default");
 
@@ -38,9 +40,43 @@ class GoGroupHandoverTest {
         if (goGroup != null) {
             goGroup.destroyForcibly().waitFor();
         }
+        if (goFlavor != null) {
+            goFlavor.destroyForcibly().waitFor();
+        }
         if (fx != null) {
             fx.close();
         }
+    }
+
+    private Process goFlavor;
+
+    @Test
+    void ourGroupPreparesItsMembersWithInfraKitsGoVanillaFlavorPlugin() throws Exception {
+        assertThat(GO_VANILLA).as("InfraKit's Go vanilla flavor is needed at " + GO_VANILLA + " (build it from "
+                + "github.com/docker/infrakit at f9e924e7)").isExecutable();
+        fx = new GroupFixture(home);
+        ProcessBuilder pb = new ProcessBuilder(GO_VANILLA.toString()).redirectErrorStream(true)
+                .redirectOutput(home.resolve("go-flavor.log").toFile());
+        pb.environment().put("INFRAKIT_HOME", home.toString());
+        pb.environment().put("INFRAKIT_PLUGINS_DIR", fx.dir.path().toString());
+        goFlavor = pb.start();
+        PluginProcess.awaitSocket(fx.dir.socketOf("flavor-vanilla"), goFlavor, Duration.ofSeconds(30));
+        fx.startGroup();
+        String props = "{\"Instance\":{\"Plugin\":\"instance-file\",\"Properties\":{\"note\":\"test\"}},"
+                + "\"Flavor\":{\"Plugin\":\"flavor-vanilla\",\"Properties\":{\"Init\":[\"echo from-go-flavor\"],"
+                + "\"Tags\":{\"role\":\"go-prepared\"}}},\"Allocation\":{\"Size\":2}}";
+        assertThat(fx.commit("flavored", props, false).get("Details").asText()).isEqualTo("Managing 2 instances");
+        GroupFixture.await("2 members prepared by Go's flavor", () -> fx.instancePlugin()
+                .describeInstances(Map.of("infrakit.group", "flavored"), false).size() == 2);
+        List<Description> made = fx.instancePlugin().describeInstances(Map.of("infrakit.group", "flavored"), true);
+        // Go's vanilla Prepare put its Tags and its Init lines into each Spec our group provisioned.
+        assertThat(made).hasSize(2).allSatisfy(d -> {
+            assertThat(d.tags()).containsEntry("role", "go-prepared").containsKey("infrakit.config_sha");
+            assertThat(d.properties().json()).contains("echo from-go-flavor");
+        });
+        fx.byId("DestroyGroup", "flavored");
+        GroupFixture.await("the group's members destroyed", () -> fx.instancePlugin()
+                .describeInstances(Map.of("infrakit.group", "flavored"), false).isEmpty());
     }
 
     private List<Description> members() {
