@@ -208,7 +208,7 @@ public final class PluginLauncher {
      * Counted down by the warm-up thread once logging is initialised (null when no warm-up was started): the main
      * thread waits for that alone, not for the server's classes, which keep loading beside the plugin's factory.
      */
-    private static volatile CountDownLatch loggingReady;
+    private static volatile CountDownLatch loggingInitialised;
 
     private PluginLauncher() {
     }
@@ -221,7 +221,7 @@ public final class PluginLauncher {
             System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", "16");
         }
         CountDownLatch logging = new CountDownLatch(1);
-        loggingReady = logging;
+        loggingInitialised = logging;
         Thread warmup = new Thread(() -> warmUp(logging), "ik4j-warmup");
         warmup.setDaemon(true);
         warmup.start();
@@ -320,7 +320,7 @@ public final class PluginLauncher {
     public static int serveServices(Options options, String defaultName, ServedFactory factory)
             throws StartupException {
         options.validate();
-        CountDownLatch logging = loggingReady;
+        CountDownLatch logging = loggingInitialised;
         if (logging != null) {
             try {
                 // Logging must be initialised (by the warm-up thread) before it is configured and first used. Not
