@@ -8,17 +8,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.Description;
 import org.infrakit4j.spi.ErrorCode;
 import org.infrakit4j.spi.InstanceException;
+import org.infrakit4j.spi.RawJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -211,7 +213,7 @@ final class FileInstanceStore implements AutoCloseable {
          * object each time missed the RPC layer's identity cache. Two racing first calls may each build one; both
          * are equal, and the last one written stays.
          */
-        Description withProperties(java.util.function.Function<FileInstance, org.infrakit4j.spi.RawJson> document) {
+        Description withProperties(Function<FileInstance, RawJson> document) {
             Description made = withProperties;
             if (made == null) {
                 made = description.withProperties(document.apply(instance));

@@ -34,11 +34,7 @@ final class LogSetup {
     /** Root at info, the libraries' chatter at warn, one text appender on stderr. */
     static void defaults(LoggerContext ctx) {
         ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
-        for (String noisy : NOISY) {
-            ctx.getLogger(noisy).setLevel(Level.WARN);
-        }
-        registerEscaper(ctx);
-        attach(ctx, "TEXT");
+        builtIn(ctx, "TEXT");
     }
 
     static void configure(String level, String format) {
@@ -58,11 +54,16 @@ final class LogSetup {
         // Built anew (also over the built-in defaults): the appender writes to System.err as it is now, which a
         // caller may have replaced since logging started (the test kit's in-process runs do).
         root.detachAndStopAllAppenders();
+        builtIn(ctx, selected);
+    }
+
+    /** The libraries' chatter at warn, the conversion words known, and a stderr appender of {@code format}. */
+    private static void builtIn(LoggerContext ctx, String format) {
         for (String noisy : NOISY) {
             ctx.getLogger(noisy).setLevel(Level.WARN);
         }
         registerEscaper(ctx);
-        attach(ctx, selected);
+        attach(ctx, format);
     }
 
     /** A stderr appender named {@code TEXT} or {@code JSON}, with that format, on the root logger. */
