@@ -148,9 +148,11 @@ final class DockerEngine implements AutoCloseable {
             b.withDockerCertPath(config.certPath().toString());
         }
         DockerClientConfig clientConfig = b.build();
+        URI host = clientConfig.getDockerHost();
         ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(clientConfig.getDockerHost())
-                .sslConfig(config.tlsVerify() ? clientConfig.getSSLConfig() : null)
+                .dockerHost(host)
+                .sslConfig(config.tlsVerify() ? clientConfig.getSSLConfig()
+                        : DockerNoTls.isLocalSocket(host) ? DockerNoTls::context : null)
                 .maxConnections(64)
                 .connectionTimeout(Duration.ofSeconds(Math.min(5, config.timeout().toSeconds() + 1)))
                 .responseTimeout(responseTimeout(config))
