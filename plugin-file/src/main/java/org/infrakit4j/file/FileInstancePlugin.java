@@ -205,8 +205,9 @@ public final class FileInstancePlugin implements InstancePlugin, HealthProbe, Pr
     @Override
     public List<Description> describeInstances(Map<String, String> tags, boolean properties) {
         List<Description> out = new ArrayList<>();
+        boolean all = tags.isEmpty();
         for (FileInstanceStore.Indexed i : store.all()) {
-            if (Description.matches(i.instance().tags(), tags)) {
+            if (all || Description.matches(i.instance().tags(), tags)) {
                 out.add(properties ? i.withProperties(FileInstancePlugin::propertiesOf) : i.description());
             }
         }

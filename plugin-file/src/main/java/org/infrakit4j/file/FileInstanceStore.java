@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -43,6 +44,9 @@ final class FileInstanceStore implements AutoCloseable {
     private final FileDirectoryLock lock;
     private final FileJournal journal;
     private final ConcurrentMap<String, Indexed> index = new ConcurrentHashMap<>();
+    /** Counts the index's changes; {@link #all} makes its array again when this has moved. */
+    private final AtomicLong changes = new AtomicLong();
+    private volatile Snapshot snapshot = new Snapshot(-1, List.of());
     /** Writers hold it shared; a checkpoint holds it exclusively for the moment it rotates the journal. */
     private final ReadWriteLock gate = new ReentrantReadWriteLock();
     private final FileCheckpointer checkpointer;
@@ -223,8 +227,23 @@ final class FileInstanceStore implements AutoCloseable {
         }
     }
 
+    /** The index's values at one change count. */
+    private record Snapshot(long changes, List<Indexed> items) {
+    }
+
+    /**
+     * Every instance, as an array made once per change: a group polls Describe over unchanged instances, and walking
+     * the hash table's buckets for each poll was a fifth of a Describe. A snapshot made while a change lands is
+     * stored under the count read before it, so the next call makes it again.
+     */
     Collection<Indexed> all() {
-        return index.values();
+        long now = changes.get();
+        Snapshot known = snapshot;
+        if (known.changes != now) {
+            known = new Snapshot(now, List.copyOf(index.values()));
+            snapshot = known;
+        }
+        return known.items;
     }
 
     /** Journals the instance (durable on return) and makes it visible in the index; its file follows at the checkpoint. */
@@ -234,6 +253,7 @@ final class FileInstanceStore implements AutoCloseable {
         try {
             append(record);
             index.put(instance.id(), new Indexed(instance));
+            changes.incrementAndGet();
             checkpointer.changed(instance.id(), java.util.Optional.of(instance));
         } finally {
             gate.readLock().unlock();
@@ -249,7 +269,9 @@ final class FileInstanceStore implements AutoCloseable {
         try {
             append("D " + id);
             checkpointer.changed(id, java.util.Optional.empty());
-            return index.remove(id) != null;
+            boolean removed = index.remove(id) != null;
+            changes.incrementAndGet();
+            return removed;
         } finally {
             gate.readLock().unlock();
         }

@@ -79,6 +79,27 @@ class FileInstanceStoreTest {
         }
     }
 
+    @Test
+    void describeSeesEveryChangeAtOnceThroughTheSnapshotOfTheIndex() throws Exception {
+        try (FileInstancePlugin plugin = FileInstancePlugin.open(dir())) {
+            InstanceId a = plugin.provision(spec("g", "1"));
+            assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id).containsExactly(a);
+            InstanceId b = plugin.provision(spec("g", "2"));
+            assertThat(plugin.describeInstances(Map.of(), false)).extracting(Description::id)
+                    .containsExactlyInAnyOrder(a, b);
+            assertThat(plugin.describeInstances(Map.of("g", "2"), false)).extracting(Description::id)
+                    .containsExactly(b);
+            plugin.label(b, Map.of("g", "3"));
+            assertThat(plugin.describeInstances(Map.of("g", "2"), false)).isEmpty();
+            assertThat(plugin.describeInstances(Map.of("g", "3"), false)).extracting(Description::id)
+                    .containsExactly(b);
+            plugin.destroy(a, DestroyContext.TERMINATE);
+            assertThat(plugin.describeInstances(Map.of(), true)).extracting(Description::id).containsExactly(b);
+            plugin.destroy(b, DestroyContext.TERMINATE);
+            assertThat(plugin.describeInstances(Map.of(), false)).isEmpty();
+        }
+    }
+
     private static Map<InstanceId, Description> byId(List<Description> all) {
         Map<InstanceId, Description> out = new java.util.HashMap<>();
         all.forEach(d -> out.put(d.id(), d));

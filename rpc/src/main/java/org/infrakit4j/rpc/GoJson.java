@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import org.infrakit4j.spi.RawJson;
 
 /**
@@ -218,13 +219,45 @@ public final class GoJson {
     }
 
     public static byte[] toBytes(Writer writer) {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream(4096);
-        try (JsonGenerator out = FACTORY.createGenerator(buffer)) {
-            writer.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Buffer buffer = Buffer.take();
+        try {
+            try (JsonGenerator out = FACTORY.createGenerator(buffer)) {
+                writer.write(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return buffer.toByteArray();
+        } finally {
+            buffer.giveBack();
         }
-        return buffer.toByteArray();
+    }
+
+    /**
+     * Where replies are written, kept for the next one: a Describe reply of 1,000 instances (85 KB) written into a
+     * new 4 KB buffer was copied through five doublings, each a new zeroed array, before its final copy. A few are
+     * kept (a call nested in another's writing, or calls in parallel, take new ones), none beyond 1 MiB, so at
+     * most {@code KEPT} MiB stay allocated.
+     */
+    private static final class Buffer extends ByteArrayOutputStream {
+        private static final int KEPT = 4;
+        private static final int MAX_KEPT_BYTES = 1 << 20;
+        private static final ArrayBlockingQueue<Buffer> FREE = new ArrayBlockingQueue<>(KEPT);
+
+        private Buffer() {
+            super(16 * 1024);
+        }
+
+        static Buffer take() {
+            Buffer free = FREE.poll();
+            return free != null ? free : new Buffer();
+        }
+
+        void giveBack() {
+            reset();
+            if (buf.length <= MAX_KEPT_BYTES) {
+                FREE.offer(this);
+            }
+        }
     }
 
     public static String toText(Writer writer) throws IOException {

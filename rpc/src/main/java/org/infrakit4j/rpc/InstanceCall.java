@@ -319,13 +319,15 @@ sealed interface InstanceCall {
         public void writeResult(JsonGenerator out, Object outcome, DescriptionCache cache) throws IOException {
             out.writeStartObject();
             out.writeStringField("Type", type);
+            if (cache != null) {
+                out.writeFieldName("Descriptions");
+                out.writeRawValue(cache.encodedList((List<Description>) outcome));
+                out.writeEndObject();
+                return;
+            }
             out.writeArrayFieldStart("Descriptions");
             for (Description d : (List<Description>) outcome) {
-                if (cache == null) {
-                    writeDescription(out, d);
-                } else {
-                    out.writeRawValue(cache.encoded(d));
-                }
+                writeDescription(out, d);
             }
             out.writeEndArray();
             out.writeEndObject();
