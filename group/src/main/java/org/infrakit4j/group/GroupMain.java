@@ -7,51 +7,50 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginMetrics;
 import org.infrakit4j.rpc.PluginServer;
 import org.infrakit4j.runtime.BuildInfo;
+import org.infrakit4j.runtime.Flags;
 import org.infrakit4j.runtime.PluginLauncher;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code infrakit-group}: serves InfraKit's Group SPI on the socket {@code group}. */
-@Command(name = "infrakit-group", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
-        description = "InfraKit group plugin: keeps groups of instances at their committed config through any "
-                + "instance plugin, with the vanilla flavor built in.",
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
-            "2:bad command line", "3:could not start (socket in use, state file locked or unreadable)"})
-public final class GroupMain implements Callable<Integer> {
+public final class GroupMain implements PluginLauncher.PluginCommand {
     static final String DEFAULT_NAME = "group";
 
+    final Flags flags = new Flags("infrakit-group",
+            "InfraKit group plugin: keeps groups of instances at their committed config through any "
+                    + "instance plugin, with the vanilla flavor built in.")
+            .version(BuildInfo::versionLine)
+            .exitCode(0, "stopped cleanly (SIGTERM or SIGINT)")
+            .exitCode(1, "failed while serving")
+            .exitCode(2, "bad command line")
+            .exitCode(3, "could not start (socket in use, state file locked or unreadable)");
+
     /** The flags every plugin process takes (--name, --plugins-dir, --log-level, --log-format, limits). */
-    @Mixin
-    PluginLauncher.Options common = new PluginLauncher.Options();
+    final PluginLauncher.Options common = new PluginLauncher.Options(flags);
 
-    @Option(names = "--state-file", paramLabel = "FILE",
-            description = "Where committed groups are kept (default: $INFRAKIT_HOME/group/groups.json).")
-    Path stateFile;
+    final Flags.Flag<Path> stateFile = flags.value("--state-file", "FILE", Flags.PATH,
+            "Where committed groups are kept (default: $INFRAKIT_HOME/group/groups.json).");
 
-    @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "10s",
-            description = "How often each group is reconciled, e.g. 500ms, 10s, 1m (default: ${DEFAULT-VALUE}).")
-    String pollInterval;
+    final Flags.Flag<String> pollInterval = flags.value("--poll-interval", "DURATION", Flags.TEXT,
+            "How often each group is reconciled, e.g. 500ms, 10s, 1m (default: 10s).").defaultValue("10s");
 
-    @Option(names = "--max-parallel", paramLabel = "N", defaultValue = "4",
-            description = "Provisions or destroys run at once; a poll does at most this many per group "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int maxParallel;
+    final Flags.Flag<Integer> maxParallel = flags.value("--max-parallel", "N", Flags.INTEGER,
+            "Provisions or destroys run at once; a poll does at most this many per group "
+                    + "(default: 4).").defaultValue(4);
 
-    @Option(names = "--call-timeout", paramLabel = "DURATION", defaultValue = "30s",
-            description = "How long a call to an instance or flavor plugin may take (default: ${DEFAULT-VALUE}).")
-    String callTimeout;
+    final Flags.Flag<String> callTimeout = flags.value("--call-timeout", "DURATION", Flags.TEXT,
+            "How long a call to an instance or flavor plugin may take (default: 30s).").defaultValue("30s");
+
+    @Override
+    public Flags flags() {
+        return flags;
+    }
 
     public static void main(String[] args) {
-        System.exit(PluginLauncher.execute(new GroupMain(), args));
+        System.exit(PluginLauncher.execute(GroupMain::new, args));
     }
 
     /** Parses 500ms, 10s, 2m, 1h (Go's time.ParseDuration for the common units) or an ISO-8601 PT10S. */
@@ -81,9 +80,10 @@ public final class GroupMain implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws PluginLauncher.StartupException {
-        Duration poll = duration("--poll-interval", pollInterval);
-        Duration timeout = duration("--call-timeout", callTimeout);
+    public int call() throws PluginLauncher.StartupException {
+        Duration poll = duration("--poll-interval", pollInterval.get());
+        Duration timeout = duration("--call-timeout", callTimeout.get());
+        int maxParallel = this.maxParallel.get();
         if (maxParallel < 1 || maxParallel > 256) {
             throw new PluginLauncher.UsageException("--max-parallel must be from 1 to 256, not " + maxParallel);
         }
@@ -94,7 +94,7 @@ public final class GroupMain implements Callable<Integer> {
     }
 
     private Path stateFile() {
-        return stateFile != null ? stateFile
+        return stateFile.get() != null ? stateFile.get()
                 : PluginDirectory.infrakitHome(System.getenv()).resolve("group").resolve("groups.json");
     }
 
@@ -170,10 +170,5 @@ public final class GroupMain implements Callable<Integer> {
         } catch (IOException e) {
             // the process is failing to start; the lock goes with it
         }
-    }
-
-    /** For {@code --help} in tests. */
-    static CommandLine commandLine() {
-        return new CommandLine(new GroupMain());
     }
 }

@@ -3,8 +3,6 @@ package org.infrakit4j.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,13 +21,12 @@ import org.infrakit4j.spi.InstanceId;
 import org.infrakit4j.spi.InstancePlugin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The launcher's flags, parsed into the plugin's configuration and the plugin built from them. */
 class Ec2MainTest {
-    private static Ec2Main parse(String... args) {
+    private static Ec2Main parse(String... args) throws PluginLauncher.UsageException {
         Ec2Main main = new Ec2Main();
-        new CommandLine(main).parseArgs(args);
+        main.flags().parse(args);
         return main;
     }
 
@@ -142,12 +139,15 @@ class Ec2MainTest {
 
     @Test
     void helpListsTheFlags() {
-        StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(new Ec2Main());
-        cli.setOut(new PrintWriter(out));
-        assertThat(cli.execute("--help")).isZero();
-        assertThat(out.toString()).contains("--region", "--profile", "--endpoint", "--namespace", "--max-retries",
+        assertThat(run("--help").exit()).isZero();
+        String help = new Ec2Main().flags().help();
+        assertThat(help).contains("--region", "--profile", "--endpoint", "--namespace", "--max-retries",
                 "--rate", "--validate-dry-run", "--page-size", "--plugins-dir", "--log-level", "--report-dead",
                 "--reap-after", "--reap-pets");
+        assertThat(help).contains("--call-timeout=SECONDS", "--namespace=K=V[,K=V...]", "--adopt",
+                "--properties-schema", "(default: 8)", "(default: 30)", "(default: 10.0)", "(default: 1000)",
+                "instance-aws).", "3   could not start (socket in use, no region, bad option value)");
+        assertThat(help).as("InfraKit's spellings stay hidden").doesNotContain("--namespace-tags", " --retries",
+                "--access-key-id", "--secret-access-key", "--session-token");
     }
 }

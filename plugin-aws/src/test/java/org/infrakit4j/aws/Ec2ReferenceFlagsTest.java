@@ -16,7 +16,6 @@ import org.infrakit4j.spi.Spec;
 import org.infrakit4j.testkit.CommandRun;
 import org.infrakit4j.testkit.PluginProcess;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
@@ -31,7 +30,7 @@ class Ec2ReferenceFlagsTest {
 
     private static Ec2Main parse(Map<String, String> env, String... args) throws Exception {
         Ec2Main main = new Ec2Main();
-        new CommandLine(main).parseArgs(args);
+        main.flags().parse(args);
         main.environment = env;
         main.applyReferenceAliases();
         return main;
@@ -43,6 +42,8 @@ class Ec2ReferenceFlagsTest {
                 "2").config();
         assertThat(c.namespace()).isEqualTo(Map.of("cluster", "a", "team", "b"));
         assertThat(c.maxRetries()).isEqualTo(2);
+        assertThat(parse(Map.of(), "--region", "us-east-1", "--max-retries", "3", "--retries", "3").config()
+                .maxRetries()).as("the same value twice is no conflict").isEqualTo(3);
         Ec2Config fromEnv = parse(Map.of("INFRAKIT_AWS_REGION", "eu-west-3", "INFRAKIT_AWS_NAMESPACE_TAGS",
                 "cluster=x")).config();
         assertThat(fromEnv.region()).isEqualTo("eu-west-3");

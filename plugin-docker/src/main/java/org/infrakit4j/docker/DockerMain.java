@@ -11,117 +11,102 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.infrakit4j.runtime.BuildInfo;
+import org.infrakit4j.runtime.Flags;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.runtime.PluginLauncher;
 import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code infrakit-instance-docker}: serves {@link DockerInstancePlugin} on the socket {@code instance-docker}. */
-@Command(name = "infrakit-instance-docker", versionProvider = BuildInfo.class,
-        description = "InfraKit instance plugin running instances as Docker containers.",
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
-            "2:bad command line (also a bad --docker-host, --docker-timeout, --namespace or --reap-after value)", "3:could not start (socket in use, missing TLS files, unreadable label store)"})
-public final class DockerMain implements Callable<Integer> {
+public final class DockerMain implements PluginLauncher.PluginCommand {
     static final String DEFAULT_NAME = "instance-docker";
     static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
 
-    @Mixin
-    PluginLauncher.Options common;
+    final Flags flags = new Flags("infrakit-instance-docker",
+            "InfraKit instance plugin running instances as Docker containers.")
+            .exitCode(0, "stopped cleanly (SIGTERM or SIGINT)")
+            .exitCode(1, "failed while serving")
+            .exitCode(2, "bad command line (also a bad --docker-host, --docker-timeout, --namespace or --reap-after "
+                    + "value)")
+            .exitCode(3, "could not start (socket in use, missing TLS files, unreadable label store)");
+
+    final PluginLauncher.Options common = new PluginLauncher.Options(flags);
 
     /** {@code --properties-schema}: prints the JSON Schema of {@link DockerProperties} and exits. */
-    @Mixin
-    PropertiesSchema.Flag schema = new PropertiesSchema.Flag(DockerProperties.class);
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+    final PropertiesSchema.Flag schema = new PropertiesSchema.Flag(flags, DockerProperties.class);
 
     /**
      * Our version flag. InfraKit's Docker plugin took {@code --version API_VERSION} (the Engine API version); that
      * meaning conflicts with ours, so a value is a usage error that says so rather than something silently else.
+     * Given alone it is the empty text.
      */
-    @Option(names = {"-V", "--version"}, arity = "0..1", hideParamSyntax = true, fallbackValue = "",
-            description = "Print version information and exit.")
-    String version;
+    final Flags.Flag<String> version = flags.value("--version", "VERSION", Flags.TEXT,
+            "Print version information and exit.").alias("-V").optionalValue("");
 
-    @Option(names = "--adopt",
-            description = "Take over the containers InfraKit's Go Docker plugin made (labelled infrakit.group, "
+    final Flags.Flag<Boolean> adopt = flags.flag("--adopt",
+            "Take over the containers InfraKit's Go Docker plugin made (labelled infrakit.group, "
                     + "created or running): Describe, Label and Destroy see them from then on, and the label store "
-                    + "remembers them, so later starts need no flag.")
-    boolean adopt;
+                    + "remembers them, so later starts need no flag.");
 
-    @Option(names = "--url", paramLabel = "URL", hidden = true,
-            description = "Deprecated, InfraKit's Go Docker plugin's flag: use --docker-host.")
-    String url;
+    final Flags.Flag<String> url = flags.value("--url", "URL", Flags.TEXT,
+            "Deprecated, InfraKit's Go Docker plugin's flag: use --docker-host.").hidden();
 
-    @Option(names = "--namespace-tags", paramLabel = "KEY=VALUE", split = ",", hidden = true,
-            description = "Deprecated, InfraKit's Go Docker plugin's flag: use --namespace.")
-    Map<String, String> namespaceTags = new LinkedHashMap<>();
+    final Flags.Flag<Map<String, String>> namespaceTags = flags.keyValues("--namespace-tags", "KEY=VALUE",
+            "Deprecated, InfraKit's Go Docker plugin's flag: use --namespace.").hidden();
 
-    @Option(names = "--retries", paramLabel = "N", hidden = true,
-            description = "Deprecated, InfraKit's Go Docker plugin's flag; accepted and has no effect.")
-    Integer retries;
+    final Flags.Flag<Integer> retries = flags.value("--retries", "N", Flags.INTEGER,
+            "Deprecated, InfraKit's Go Docker plugin's flag; accepted and has no effect.").hidden();
 
     /** The reference's environment variable for its namespace (k=v,...), read when no namespace flag is given. */
     static final String ENV_NAMESPACE_TAGS = "INFRAKIT_DOCKER_NAMESPACE_TAGS";
 
-    @Mixin
-    ReapPolicy.Options reaping;
+    final ReapPolicy.Options reaping = new ReapPolicy.Options(flags);
 
-    @Option(names = "--docker-host", paramLabel = "URL",
-            description = "Docker Engine: unix:///path or tcp://host:port (default: $DOCKER_HOST, else "
-                    + DEFAULT_HOST + ").")
-    String dockerHost;
+    /** Set to {@code --url}'s value by {@link #referenceAliases} when only the old spelling was given. */
+    final Flags.Flag<String> dockerHost = flags.value("--docker-host", "URL", Flags.TEXT,
+            "Docker Engine: unix:///path or tcp://host:port (default: $DOCKER_HOST, else " + DEFAULT_HOST + ").");
 
-    @Option(names = "--tls-verify", negatable = true,
-            description = "Talk TLS to a tcp:// engine and verify its certificate (default: on when "
-                    + "$DOCKER_TLS_VERIFY is set and not empty).")
-    Boolean tlsVerify;
+    final Flags.Flag<Boolean> tlsVerify = flags.negatable("--tls-verify",
+            "Talk TLS to a tcp:// engine and verify its certificate (default: on when "
+                    + "$DOCKER_TLS_VERIFY is set and not empty).");
 
-    @Option(names = "--cert-path", paramLabel = "DIR",
-            description = "Directory with ca.pem, cert.pem and key.pem for TLS (default: $DOCKER_CERT_PATH, "
-                    + "else ~/.docker).")
-    Path certPath;
+    final Flags.Flag<Path> certPath = flags.value("--cert-path", "DIR", Flags.PATH,
+            "Directory with ca.pem, cert.pem and key.pem for TLS (default: $DOCKER_CERT_PATH, else ~/.docker).");
 
-    @Option(names = "--namespace", paramLabel = "KEY=VALUE", split = ",",
-            description = "Tags added to every container at Provision and required by every Describe, so several "
-                    + "plugins can share one engine (e.g. --namespace cluster=a,team=x).")
-    Map<String, String> namespace = new LinkedHashMap<>();
+    /** Widened by {@link #referenceAliases} with {@code --namespace-tags} or {@value #ENV_NAMESPACE_TAGS}. */
+    final Flags.Flag<Map<String, String>> namespace = flags.keyValues("--namespace", "KEY=VALUE",
+            "Tags added to every container at Provision and required by every Describe, so several "
+                    + "plugins can share one engine (e.g. --namespace cluster=a,team=x).");
 
-    @Option(names = "--docker-timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "Longest wait for one engine call; a stop may also take the container's StopTimeout, "
-                    + "a pull ten times as long (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+    final Flags.Flag<Integer> timeoutSeconds = flags.value("--docker-timeout", "SECONDS", Flags.INTEGER,
+            "Longest wait for one engine call; a stop may also take the container's StopTimeout, "
+                    + "a pull ten times as long (default: 30).").defaultValue(30);
 
     /** The longest --docker-timeout: an hour, as the longest StopTimeout. */
     static final int MAX_TIMEOUT_SECONDS = 3600;
 
-    public static void main(String[] args) {
-        System.exit(PluginLauncher.execute(new DockerMain(), args));
+    @Override
+    public Flags flags() {
+        return flags;
     }
 
-    @Spec
-    CommandSpec spec;
+    public static void main(String[] args) {
+        System.exit(PluginLauncher.execute(DockerMain::new, args));
+    }
 
     @Override
-    public Integer call() throws PluginLauncher.StartupException {
+    public int call() throws PluginLauncher.StartupException {
+        String version = this.version.get();
         if (version != null) {
             if (!version.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "--version " + version + ": InfraKit's Go Docker "
+                throw new PluginLauncher.UsageException("--version " + version + ": InfraKit's Go Docker "
                         + "plugin took --version as the Docker API version; here --version prints this plugin's "
                         + "version and takes no value. The API version is negotiated with the engine: drop the value");
             }
-            spec.commandLine().printVersionHelp(spec.commandLine().getOut());
+            System.out.println(BuildInfo.versionLine());
             return PluginLauncher.EXIT_OK;
         }
         // Checked before anything is touched (plugins directory, socket, engine): a bad value exits 2.
@@ -130,7 +115,7 @@ public final class DockerMain implements Callable<Integer> {
             referenceAliases(System.getenv());
             engine = checkedEngineConfig(System.getenv());
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            throw new PluginLauncher.UsageException(e.getMessage());
         }
         ReapPolicy policy = reaping.policy();
         checkCertificates(engine);
@@ -144,8 +129,8 @@ public final class DockerMain implements Callable<Integer> {
         Path socket = dir.socketOf(common.name() == null ? DEFAULT_NAME : common.name());
         Path store = labelStoreOf(socket);
         try {
-            return Map.of("", DockerInstancePlugin.open(engine, namespace, store, meter,
-                    DockerInstancePlugin.PATIENCE, policy, adopt));
+            return Map.of("", DockerInstancePlugin.open(engine, namespace.get(), store, meter,
+                    DockerInstancePlugin.PATIENCE, policy, adopt.get()));
         } catch (JsonProcessingException e) {
             throw new PluginLauncher.StartupException("cannot read the label store " + store + ": not the JSON "
                     + "this plugin writes (" + e.getOriginalMessage() + ")", e);
@@ -168,15 +153,19 @@ public final class DockerMain implements Callable<Integer> {
      * @throws IllegalArgumentException when an old spelling contradicts the new one given too
      */
     void referenceAliases(Map<String, String> env) {
+        String url = this.url.get();
         if (url != null) {
+            String dockerHost = this.dockerHost.get();
             if (dockerHost != null && !dockerHost.equals(url)) {
                 throw new IllegalArgumentException("--url " + url + " (InfraKit's spelling of --docker-host) "
                         + "conflicts with --docker-host " + dockerHost + ": give only --docker-host");
             }
-            dockerHost = url;
+            this.dockerHost.set(url);
             common.deprecated("--url is deprecated: use --docker-host " + url);
         }
+        Map<String, String> namespaceTags = this.namespaceTags.get();
         if (!namespaceTags.isEmpty()) {
+            Map<String, String> namespace = new LinkedHashMap<>(this.namespace.get());
             namespaceTags.forEach((k, v) -> {
                 String had = namespace.putIfAbsent(k, v);
                 if (had != null && !had.equals(v)) {
@@ -184,8 +173,9 @@ public final class DockerMain implements Callable<Integer> {
                             + "--namespace " + k + "=" + had + ": give only --namespace");
                 }
             });
+            this.namespace.set(namespace);
             common.deprecated("--namespace-tags is deprecated: use --namespace " + pairs(namespaceTags));
-        } else if (namespace.isEmpty() && !env.getOrDefault(ENV_NAMESPACE_TAGS, "").isEmpty()) {
+        } else if (namespace.get().isEmpty() && !env.getOrDefault(ENV_NAMESPACE_TAGS, "").isEmpty()) {
             Map<String, String> fromEnv = new LinkedHashMap<>();
             for (String pair : env.get(ENV_NAMESPACE_TAGS).split(",")) {
                 int eq = pair.indexOf('=');
@@ -195,11 +185,11 @@ public final class DockerMain implements Callable<Integer> {
                 }
                 fromEnv.put(pair.substring(0, eq), pair.substring(eq + 1));
             }
-            namespace.putAll(fromEnv);
+            namespace.set(fromEnv);
             common.deprecated("$" + ENV_NAMESPACE_TAGS + " is deprecated: use --namespace " + pairs(fromEnv));
         }
-        if (retries != null) {
-            common.deprecated("--retries " + retries + " is deprecated and has no effect: every engine call is "
+        if (retries.get() != null) {
+            common.deprecated("--retries " + retries.get() + " is deprecated and has no effect: every engine call is "
                     + "bounded by --docker-timeout (InfraKit's Go Docker plugin never used it either)");
         }
     }
@@ -214,11 +204,13 @@ public final class DockerMain implements Callable<Integer> {
      * @throws IllegalArgumentException naming the flag (or variable) and what is wrong with its value
      */
     DockerEngine.Config checkedEngineConfig(Map<String, String> env) {
+        int timeoutSeconds = this.timeoutSeconds.get();
+        String dockerHost = this.dockerHost.get();
         if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
             throw new IllegalArgumentException("--docker-timeout must be between 1 and " + MAX_TIMEOUT_SECONDS
                     + " seconds, got " + timeoutSeconds);
         }
-        namespace.forEach((k, v) -> {
+        namespace.get().forEach((k, v) -> {
             if (k.isBlank()) {
                 throw new IllegalArgumentException("--namespace " + k + "=" + v + ": the key is empty");
             }
@@ -276,13 +268,16 @@ public final class DockerMain implements Callable<Integer> {
     }
 
     DockerEngine.Config engineConfig(Map<String, String> env) {
+        String dockerHost = this.dockerHost.get();
+        Boolean tlsVerify = this.tlsVerify.get();
+        Path certPath = this.certPath.get();
         String host = dockerHost != null ? dockerHost
                 : env.getOrDefault("DOCKER_HOST", "").isEmpty() ? DEFAULT_HOST : env.get("DOCKER_HOST");
         boolean tls = tlsVerify != null ? tlsVerify : !env.getOrDefault("DOCKER_TLS_VERIFY", "").isEmpty();
         Path certs = certPath != null ? certPath
                 : !env.getOrDefault("DOCKER_CERT_PATH", "").isEmpty() ? Path.of(env.get("DOCKER_CERT_PATH"))
                 : Path.of(System.getProperty("user.home"), ".docker");
-        return new DockerEngine.Config(host, tls, tls ? certs : null, Duration.ofSeconds(timeoutSeconds));
+        return new DockerEngine.Config(host, tls, tls ? certs : null, Duration.ofSeconds(timeoutSeconds.get()));
     }
 
     /** The Label store sits next to the socket: {@code <plugins-dir>/<name>.labels.json}. */

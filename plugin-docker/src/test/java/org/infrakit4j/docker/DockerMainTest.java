@@ -13,29 +13,28 @@ import org.infrakit4j.testkit.CommandRun;
 import org.infrakit4j.runtime.ReapPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line: flags, their environment defaults, and where the Label store goes. */
 class DockerMainTest {
 
-    private static DockerMain parse(String... args) {
+    private static DockerMain parse(String... args) throws PluginLauncher.UsageException {
         DockerMain main = new DockerMain();
-        new CommandLine(main).parseArgs(args);
+        main.flags().parse(args);
         return main;
     }
 
     @Test
-    void flagsOverrideTheEnvironment() {
+    void flagsOverrideTheEnvironment() throws Exception {
         DockerMain main = parse("--docker-host", "tcp://10.0.0.1:2376", "--tls-verify", "--cert-path", "/certs",
                 "--namespace", "cluster=a,team=x", "--docker-timeout", "5");
         assertThat(main.engineConfig(Map.of("DOCKER_HOST", "unix:///elsewhere.sock")))
                 .isEqualTo(new DockerEngine.Config("tcp://10.0.0.1:2376", true, Path.of("/certs"),
                         Duration.ofSeconds(5)));
-        assertThat(main.namespace).containsExactly(Map.entry("cluster", "a"), Map.entry("team", "x"));
+        assertThat(main.namespace.get()).containsExactly(Map.entry("cluster", "a"), Map.entry("team", "x"));
     }
 
     @Test
-    void theEnvironmentAndThenTheDefaultsApplyWithoutFlags() {
+    void theEnvironmentAndThenTheDefaultsApplyWithoutFlags() throws Exception {
         assertThat(parse().engineConfig(Map.of()))
                 .isEqualTo(new DockerEngine.Config("unix:///var/run/docker.sock", false, null, Duration.ofSeconds(30)));
         assertThat(parse().engineConfig(Map.of("DOCKER_HOST", "tcp://h:2376", "DOCKER_TLS_VERIFY", "1",
@@ -43,6 +42,17 @@ class DockerMainTest {
                 .isEqualTo(new DockerEngine.Config("tcp://h:2376", true, Path.of("/c"), Duration.ofSeconds(30)));
         assertThat(parse("--no-tls-verify").engineConfig(Map.of("DOCKER_HOST", "tcp://h:2375",
                 "DOCKER_TLS_VERIFY", "1")).tlsVerify()).isFalse();
+    }
+
+    @Test
+    void theHelpListsEveryFlagButTheDeprecatedOnes() {
+        String help = new DockerMain().flags().help();
+        assertThat(help).contains("Usage: infrakit-instance-docker", "-h, --help", "-V, --version", "--adopt",
+                "--properties-schema", "--docker-host=URL", "--[no-]tls-verify", "--cert-path=DIR",
+                "--namespace=KEY=VALUE[,KEY=VALUE...]", "--docker-timeout=SECONDS", "(default: 30)",
+                "--report-dead", "--reap-after=DURATION", "--reap-pets", "--name=NAME", "--plugins-dir=DIR",
+                "--log-level=LEVEL", "Exit codes:", "unreadable label store")
+                .doesNotContain("--url", "--namespace-tags", "--retries");
     }
 
     @Test
@@ -65,7 +75,7 @@ class DockerMainTest {
                 Map.entry(List.of("--reap-after", "5 m"), "error: --reap-after: not a duration: \"5 m\""),
                 Map.entry(List.of("--reap-after", ""), "error: --reap-after: not a duration: \"\""),
                 Map.entry(List.of("--reap-after", "forever"), "error: --reap-after: not a duration: \"forever\""),
-                Map.entry(List.of("--reap-after"), "Expected parameter for option '--reap-after'"),
+                Map.entry(List.of("--reap-after"), "Missing required parameter for option '--reap-after' (DURATION)"),
                 Map.entry(List.of("--report-dead=maybe"), "--report-dead"));
         cases = new java.util.HashMap<>(cases);
         cases.putAll(Map.of(
@@ -76,7 +86,8 @@ class DockerMainTest {
                 List.of("--docker-host", "nope"), "--docker-host nope: no scheme",
                 List.of("--docker-timeout", "0"), "--docker-timeout must be between 1 and 3600 seconds, got 0",
                 List.of("--docker-timeout", "-1"), "--docker-timeout must be between 1 and 3600 seconds, got -1",
-                List.of("--namespace", "=x"), "--namespace =x: the key is empty"));
+                List.of("--namespace", " =x"), "--namespace  =x: the key is empty",
+                List.of("--namespace", "=x"), "Invalid value for option '--namespace': '=x' is not KEY=VALUE"));
         cases.forEach((args, message) -> {
             List<String> all = new java.util.ArrayList<>(args);
             all.addAll(List.of("--plugins-dir", plugins.toString()));
@@ -125,7 +136,7 @@ class DockerMainTest {
     }
 
     @Test
-    void versionWithAValueIsAUsageErrorThatSaysWhyAndPlainVersionStillPrintsOurs(@TempDir Path dir) {
+    void versionWithAValueIsAUsageErrorThatSaysWhyAndPlainVersionStillPrintsOurs(@TempDir Path dir) throws Exception {
         Path plugins = dir.resolve("plugins");
         CommandRun old = run("--version", "1.25", "--plugins-dir", plugins.toString());
         assertThat(old.exit()).isEqualTo(PluginLauncher.EXIT_USAGE);
@@ -144,26 +155,26 @@ class DockerMainTest {
         assertThat(plain.exit()).isEqualTo(PluginLauncher.EXIT_OK);
         assertThat(plain.err()).isEmpty();
         assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isNotBlank();
-        assertThat(parse("-V").version).isEmpty();
+        assertThat(parse("-V").version.get()).isEmpty();
     }
 
     @Test
-    void theReferenceFlagsAndVariableAreAliases() {
+    void theReferenceFlagsAndVariableAreAliases() throws Exception {
         DockerMain main = parse("--url", "unix:///run/docker.sock", "--namespace-tags", "cluster=a",
                 "--namespace-tags", "team=x,env=dev", "--retries", "5", "--log", "4");
         main.referenceAliases(Map.of());
         assertThat(main.engineConfig(Map.of()).host()).isEqualTo("unix:///run/docker.sock");
-        assertThat(main.namespace).containsExactly(Map.entry("cluster", "a"), Map.entry("team", "x"),
+        assertThat(main.namespace.get()).containsExactly(Map.entry("cluster", "a"), Map.entry("team", "x"),
                 Map.entry("env", "dev"));
 
         DockerMain fromEnv = parse();
         fromEnv.referenceAliases(Map.of(DockerMain.ENV_NAMESPACE_TAGS, "cluster=b,team=y"));
-        assertThat(fromEnv.namespace).containsExactly(Map.entry("cluster", "b"), Map.entry("team", "y"));
+        assertThat(fromEnv.namespace.get()).containsExactly(Map.entry("cluster", "b"), Map.entry("team", "y"));
         DockerMain flagWins = parse("--namespace", "cluster=c");
         flagWins.referenceAliases(Map.of(DockerMain.ENV_NAMESPACE_TAGS, "cluster=b"));
-        assertThat(flagWins.namespace).containsExactly(Map.entry("cluster", "c"));
-        assertThat(parse("--adopt").adopt).isTrue();
-        assertThat(parse().adopt).isFalse();
+        assertThat(flagWins.namespace.get()).containsExactly(Map.entry("cluster", "c"));
+        assertThat(parse("--adopt").adopt.get()).isTrue();
+        assertThat(parse().adopt.get()).isFalse();
     }
 
     @Test

@@ -1,10 +1,11 @@
 package org.infrakit4j.libvirt;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.infrakit4j.runtime.BuildInfo;
+import org.infrakit4j.runtime.Flags;
 import org.infrakit4j.runtime.PluginLauncher;
 import org.infrakit4j.runtime.PropertiesSchema;
 import org.infrakit4j.runtime.ReapPolicy;
@@ -12,87 +13,82 @@ import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code infrakit-instance-libvirt}: serves {@link LibvirtInstancePlugin} on the socket {@code instance-libvirt}. */
-@Command(name = "infrakit-instance-libvirt", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
-        description = "InfraKit instance plugin keeping instances as libvirt domains.",
-        exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or SIGINT)", "1:failed while serving",
-            "2:bad command line",
-            "3:could not start (socket in use, directory unusable, libvirt client library libvirt0 missing)"})
-public final class LibvirtMain implements Callable<Integer> {
+public final class LibvirtMain implements PluginLauncher.PluginCommand {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtMain.class);
     static final String DEFAULT_NAME = "instance-libvirt";
     static final String DEFAULT_URI = "qemu:///system";
 
-    @Mixin
-    PluginLauncher.Options common;
+    final Flags flags = new Flags("infrakit-instance-libvirt",
+            "InfraKit instance plugin keeping instances as libvirt domains.")
+            .version(BuildInfo::versionLine)
+            .exitCode(0, "stopped cleanly (SIGTERM or SIGINT)")
+            .exitCode(1, "failed while serving")
+            .exitCode(2, "bad command line")
+            .exitCode(3, "could not start (socket in use, directory unusable, libvirt client library libvirt0 "
+                    + "missing)");
+
+    final PluginLauncher.Options common = new PluginLauncher.Options(flags);
 
     /** {@code --properties-schema}: prints the JSON Schema of {@link LibvirtProperties} and exits. */
-    @Mixin
-    PropertiesSchema.Flag schema = new PropertiesSchema.Flag(LibvirtProperties.class);
+    final PropertiesSchema.Flag schema = new PropertiesSchema.Flag(flags, LibvirtProperties.class);
 
-    @Mixin
-    ReapPolicy.Options reaping;
+    final ReapPolicy.Options reaping = new ReapPolicy.Options(flags);
 
     static final String ENV_URIS = "INFRAKIT_LIBVIRT_URIS";
     static final String ENV_NAMESPACE = "INFRAKIT_LIBVIRT_NAMESPACE_TAGS";
 
-    @Option(names = "--uri", paramLabel = "URI",
-            description = "libvirt connection URI, opened on first use and reopened after libvirtd restarts "
+    final Flags.Flag<String> uri = flags.value("--uri", "URI", Flags.TEXT,
+            "libvirt connection URI, opened on first use and reopened after libvirtd restarts "
                     + "(default: " + DEFAULT_URI + "; test:///default needs no daemon). InfraKit's Go plugin's "
                     + "INFRAKIT_LIBVIRT_URIS=name=uri,... is accepted instead (deprecated): each entry is served "
-                    + "as sub-type <name>, and the one named default also without a type.")
-    String uri;
+                    + "as sub-type <name>, and the one named default also without a type.");
 
-    @Option(names = "--adopt",
-            description = "Take over the domains InfraKit's Go libvirt plugin made (its metadata under "
+    final Flags.Flag<Boolean> adopt = flags.flag("--adopt",
+            "Take over the domains InfraKit's Go libvirt plugin made (its metadata under "
                     + "https://github.com/docker/infrakit): Describe, Label and Destroy see them, and they get "
-                    + "this plugin's metadata when first seen, so later starts need no --adopt.")
-    boolean adopt;
+                    + "this plugin's metadata when first seen, so later starts need no --adopt.");
 
     /** The environment the deprecated variables are read from (tests give their own). */
     Map<String, String> env = System.getenv();
 
-    @Option(names = "--namespace", paramLabel = "KEY=VALUE", split = ",",
-            description = "Tags added to every instance and required of every described one, so several plugins "
-                    + "can share one libvirt (repeat or comma-separate).")
-    Map<String, String> namespace = new LinkedHashMap<>();
+    final Flags.Flag<Map<String, String>> namespace = flags.keyValues("--namespace", "KEY=VALUE",
+            "Tags added to every instance and required of every described one, so several plugins "
+                    + "can share one libvirt (repeat or comma-separate).");
 
-    @Option(names = "--storage-pool", paramLabel = "POOL",
-            description = "Storage pool for Init's cloud-init seed disks and for new and overlay volumes "
-                    + "(default: none; Provision with Init or such disks then fails with a clear error).")
-    String storagePool;
+    final Flags.Flag<String> storagePool = flags.value("--storage-pool", "POOL", Flags.TEXT,
+            "Storage pool for Init's cloud-init seed disks and for new and overlay volumes "
+                    + "(default: none; Provision with Init or such disks then fails with a clear error).");
 
-    @Option(names = "--libvirt-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "Longest wait for one libvirt call before it answers 'backend unavailable' (a frozen or "
+    final Flags.Flag<Integer> timeoutSeconds = flags.value("--libvirt-timeout", "SECONDS", Flags.INTEGER,
+            "Longest wait for one libvirt call before it answers 'backend unavailable' (a frozen or "
                     + "unreachable libvirtd); a domain's start or stop in the background may take up to 60 s "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+                    + "(default: 10).").defaultValue(10);
 
-    @Option(names = "--libvirt-keepalive", paramLabel = "SECONDS", defaultValue = "0",
-            description = "libvirt keepalive: ping an idle connection after SECONDS, close it after 3 unanswered "
+    final Flags.Flag<Integer> keepaliveSeconds = flags.value("--libvirt-keepalive", "SECONDS", Flags.INTEGER,
+            "libvirt keepalive: ping an idle connection after SECONDS, close it after 3 unanswered "
                     + "pings (0: off, the default: with libvirt 9.0 a connection closed this way under load has "
                     + "crashed the client; every call is bounded by --libvirt-timeout either way).")
-    int keepaliveSeconds;
+            .defaultValue(0);
 
-    @Option(names = "--console-log-dir", paramLabel = "DIR",
-            description = "Absolute directory on the libvirt host where libvirt (virtlogd) logs the serial console "
+    final Flags.Flag<Path> consoleLogDir = flags.value("--console-log-dir", "DIR", Flags.PATH,
+            "Absolute directory on the libvirt host where libvirt (virtlogd) logs the serial console "
                     + "of each domain the plugin generates with a Console, one NAME.console.log per domain, deleted "
                     + "with it; the last lines are logged before a dead domain is reaped. Made if missing on this "
-                    + "host (default: none, consoles are not logged).")
-    java.nio.file.Path consoleLogDir;
+                    + "host (default: none, consoles are not logged).");
+
+    @Override
+    public Flags flags() {
+        return flags;
+    }
 
     public static void main(String[] args) {
-        System.exit(PluginLauncher.execute(new LibvirtMain(), args));
+        System.exit(PluginLauncher.execute(LibvirtMain::new, args));
     }
 
     @Override
-    public Integer call() throws PluginLauncher.StartupException {
+    public int call() throws PluginLauncher.StartupException {
         reaping.policy(); // a bad --reap-after exits 2 before anything is touched
         checkConsoleLogDir();
         readEnvironment(); // as do conflicts between flags and InfraKit's environment variables
@@ -102,23 +98,26 @@ public final class LibvirtMain implements Callable<Integer> {
     Map<String, InstancePlugin> plugins(BackendMeter meter) throws PluginLauncher.StartupException {
         ReapPolicy policy = reaping.policy();
         checkConsoleLogDir();
+        int timeoutSeconds = this.timeoutSeconds.get();
+        int keepaliveSeconds = this.keepaliveSeconds.get();
         if (timeoutSeconds < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--libvirt-timeout " + timeoutSeconds
+            throw new PluginLauncher.UsageException("--libvirt-timeout " + timeoutSeconds
                     + " must be at least 1 second");
         }
         if (keepaliveSeconds < 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--libvirt-keepalive "
-                    + keepaliveSeconds + " must not be negative");
+            throw new PluginLauncher.UsageException("--libvirt-keepalive " + keepaliveSeconds
+                    + " must not be negative");
         }
         readEnvironment();
         Map<String, String> uris = connections;
         if (uris.values().stream().anyMatch(String::isBlank)) {
             throw new PluginLauncher.StartupException("--uri must not be empty");
         }
+        String storagePool = this.storagePool.get();
         if (storagePool != null && !LibvirtVolumeRef.NAME.matcher(storagePool).matches()) {
             throw new PluginLauncher.StartupException("--storage-pool " + storagePool + " is not a pool name");
         }
-        for (Map.Entry<String, String> t : namespace.entrySet()) {
+        for (Map.Entry<String, String> t : namespaceTags.entrySet()) {
             if (t.getKey().isEmpty()) {
                 throw new PluginLauncher.StartupException("--namespace: empty key in =" + t.getValue());
             }
@@ -126,9 +125,9 @@ public final class LibvirtMain implements Callable<Integer> {
         loadLibvirt();
         Map<String, InstancePlugin> plugins = new LinkedHashMap<>();
         for (Map.Entry<String, String> u : uris.entrySet()) {
-            LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(u.getValue(), namespace, storagePool, meter,
+            LibvirtInstancePlugin plugin = new LibvirtInstancePlugin(u.getValue(), namespaceTags, storagePool, meter,
                     Duration.ofSeconds(timeoutSeconds), keepaliveSeconds, LibvirtInstancePlugin.WAITING_WORK, policy,
-                    consoleLogDir, adopt);
+                    consoleLogDir.get(), adopt.get());
             plugins.put(u.getKey(), plugin);
             if (u.getKey().equals(URIS_DEFAULT)) {
                 plugins.put("", plugin); // as the plain name too: closing it twice is harmless
@@ -136,7 +135,7 @@ public final class LibvirtMain implements Callable<Integer> {
             reportStoragePool(plugin);
         }
         makeConsoleLogDir();
-        if (adopt) {
+        if (adopt.get()) {
             LOG.atInfo().log("--adopt: domains of InfraKit's Go libvirt plugin are taken over when first seen");
         }
         return plugins;
@@ -145,10 +144,16 @@ public final class LibvirtMain implements Callable<Integer> {
     /** The connections by sub-type, once the environment is read. */
     Map<String, String> connections;
 
+    /**
+     * The tags of every instance, once the environment is read: {@code --namespace}, or InfraKit's Go plugin's
+     * {@code INFRAKIT_LIBVIRT_NAMESPACE_TAGS}.
+     */
+    Map<String, String> namespaceTags;
+
     /** Reads InfraKit's Go plugin's environment variables once (each use is recorded as deprecated once). */
     void readEnvironment() throws PluginLauncher.UsageException {
         if (connections == null) {
-            namespaceFromEnvironment();
+            namespaceTags = namespaceFromEnvironment();
             connections = uris();
         }
     }
@@ -163,6 +168,7 @@ public final class LibvirtMain implements Callable<Integer> {
      */
     private Map<String, String> uris() throws PluginLauncher.UsageException {
         String list = env.get(ENV_URIS);
+        String uri = this.uri.get();
         if (list == null || list.isBlank()) {
             return Map.of("", uri == null ? DEFAULT_URI : uri);
         }
@@ -191,12 +197,14 @@ public final class LibvirtMain implements Callable<Integer> {
 
     /**
      * InfraKit's Go plugin's {@code INFRAKIT_LIBVIRT_NAMESPACE_TAGS} ({@code k=v,...}), which it parsed but
-     * ignored, as {@code --namespace}; both given must agree.
+     * ignored, as {@code --namespace}; both given must agree. The tags to use: {@code --namespace}'s when the
+     * variable is not set.
      */
-    private void namespaceFromEnvironment() throws PluginLauncher.UsageException {
+    private Map<String, String> namespaceFromEnvironment() throws PluginLauncher.UsageException {
+        Map<String, String> namespace = this.namespace.get();
         String list = env.get(ENV_NAMESPACE);
         if (list == null || list.isBlank()) {
-            return;
+            return namespace;
         }
         Map<String, String> tags = new LinkedHashMap<>();
         for (String entry : list.split(",")) {
@@ -211,12 +219,13 @@ public final class LibvirtMain implements Callable<Integer> {
             throw new PluginLauncher.UsageException("--namespace " + namespace + " and " + ENV_NAMESPACE + " "
                     + tags + " differ: give only --namespace");
         }
-        namespace = tags;
         common.deprecated(ENV_NAMESPACE + " is deprecated: use --namespace " + list.strip() + " (InfraKit's Go "
                 + "plugin ignored it; here it tags and scopes every instance)");
+        return tags;
     }
 
     private void checkConsoleLogDir() throws PluginLauncher.UsageException {
+        Path consoleLogDir = this.consoleLogDir.get();
         if (consoleLogDir != null && !consoleLogDir.isAbsolute()) {
             throw new PluginLauncher.UsageException("--console-log-dir " + consoleLogDir + " must be an absolute "
                     + "path (libvirt writes it on its host)");
@@ -228,6 +237,7 @@ public final class LibvirtMain implements Callable<Integer> {
      * there); a Provision's domain start fails while libvirt cannot write it.
      */
     private void makeConsoleLogDir() {
+        Path consoleLogDir = this.consoleLogDir.get();
         if (consoleLogDir == null) {
             return;
         }
@@ -259,6 +269,7 @@ public final class LibvirtMain implements Callable<Integer> {
      * reporting an unusable pool until it is fixed, so a broken set-up is not first seen at a Provision.
      */
     private void reportStoragePool(LibvirtInstancePlugin plugin) {
+        String storagePool = this.storagePool.get();
         if (storagePool == null) {
             LOG.atWarn().log("no --storage-pool: Provision with Init, or with new or overlay Disks naming no Pool, "
                     + "will fail until the plugin is started with one");

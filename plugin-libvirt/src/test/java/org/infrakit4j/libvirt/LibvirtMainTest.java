@@ -20,12 +20,11 @@ import org.infrakit4j.spi.RawJson;
 import org.infrakit4j.spi.Spec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class LibvirtMainTest {
-    private static LibvirtMain parse(String... args) {
+    private static LibvirtMain parse(String... args) throws PluginLauncher.UsageException {
         LibvirtMain main = new LibvirtMain();
-        new CommandLine(main).parseArgs(args);
+        main.flags().parse(args);
         return main;
     }
 
@@ -34,11 +33,16 @@ class LibvirtMainTest {
         LibvirtMain main = parse();
         main.env = Map.of();
         main.readEnvironment();
-        assertThat(main.uri).isNull();
+        assertThat(main.uri.get()).isNull();
         assertThat(main.connections).isEqualTo(Map.of("", "qemu:///system"));
         assertThat(LibvirtMain.DEFAULT_NAME).isEqualTo("instance-libvirt");
-        assertThat(main.storagePool).isNull();
-        assertThat(main.namespace).isEmpty();
+        assertThat(main.storagePool.get()).isNull();
+        assertThat(main.namespace.get()).isEmpty();
+        assertThat(main.namespaceTags).isEmpty();
+        assertThat(main.timeoutSeconds.get()).isEqualTo(10);
+        assertThat(main.keepaliveSeconds.get()).isZero();
+        assertThat(main.consoleLogDir.get()).isNull();
+        assertThat(main.adopt.get()).isFalse();
     }
 
     @Test
@@ -97,6 +101,39 @@ class LibvirtMainTest {
     }
 
     @Test
+    void aBadLibvirtTimeoutOrKeepaliveIsAUsageError(@TempDir Path dir) {
+        assertThatThrownBy(() -> parse("--uri", "test:///default", "--libvirt-timeout", "0")
+                .plugins(BackendMeter.NONE))
+                .isInstanceOf(PluginLauncher.UsageException.class)
+                .hasMessage("--libvirt-timeout 0 must be at least 1 second");
+        assertThatThrownBy(() -> parse("--uri", "test:///default", "--libvirt-keepalive", "-1")
+                .plugins(BackendMeter.NONE))
+                .isInstanceOf(PluginLauncher.UsageException.class)
+                .hasMessage("--libvirt-keepalive -1 must not be negative");
+        CommandRun run = runWith(Map.of(), "--uri", "test:///default", "--plugins-dir",
+                dir.resolve("plugins").toString(), "--libvirt-timeout=-5");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("error: --libvirt-timeout -5 must be at least 1 second");
+    }
+
+    @Test
+    void theHelpListsEveryFlagAndTheExitCodes() {
+        String help = new LibvirtMain().flags().help();
+        for (String flag : List.of("--uri=URI", "--adopt", "--namespace=KEY=VALUE[,KEY=VALUE...]",
+                "--storage-pool=POOL", "--libvirt-timeout=SECONDS", "--libvirt-keepalive=SECONDS",
+                "--console-log-dir=DIR", "--properties-schema", "--report-dead", "--reap-after=DURATION",
+                "--reap-pets", "--name=NAME", "--plugins-dir=DIR", "--log-level=LEVEL", "-h, --help",
+                "-V, --version")) {
+            assertThat(help).as(flag).contains(flag);
+        }
+        assertThat(help).startsWith("Usage: infrakit-instance-libvirt ")
+                .contains("InfraKit instance plugin keeping instances as libvirt domains.")
+                .contains("(default: 10).")
+                .contains("Exit codes:")
+                .contains("libvirt0");
+    }
+
+    @Test
     void aBadPoolNameCannotStart() {
         assertThatThrownBy(() -> parse("--storage-pool", "../etc").plugins(BackendMeter.NONE))
                 .isInstanceOf(PluginLauncher.StartupException.class)
@@ -135,11 +172,11 @@ class LibvirtMainTest {
         LibvirtMain main = parse("--uri", "test:///default");
         main.env = Map.of(LibvirtMain.ENV_NAMESPACE, "team=a, env=ci");
         main.readEnvironment();
-        assertThat(main.namespace).isEqualTo(Map.of("team", "a", "env", "ci"));
+        assertThat(main.namespaceTags).isEqualTo(Map.of("team", "a", "env", "ci"));
         LibvirtMain same = parse("--uri", "test:///default", "--namespace", "team=a,env=ci");
         same.env = Map.of(LibvirtMain.ENV_NAMESPACE, "team=a,env=ci");
         same.readEnvironment();
-        assertThat(same.namespace).isEqualTo(Map.of("team", "a", "env", "ci"));
+        assertThat(same.namespaceTags).isEqualTo(Map.of("team", "a", "env", "ci"));
     }
 
     @Test

@@ -3,10 +3,9 @@ package org.infrakit4j.runtime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
-import picocli.CommandLine;
 
 /** The version of this build, for {@code --version}, vendor info and logs. */
-public final class BuildInfo implements CommandLine.IVersionProvider {
+public final class BuildInfo {
     private static final String VERSION = load();
 
     public static String version() {
@@ -35,9 +34,11 @@ public final class BuildInfo implements CommandLine.IVersionProvider {
         }
     }
 
-    @Override
-    public String[] getVersion() {
-        return new String[] {"infrakit4j " + VERSION + " (Instance SPI 0.6.0 and 0.6.1), Java "
-                + System.getProperty("java.version")};
+    /** What {@code --version} prints. */
+    public static String versionLine() {
+        return "infrakit4j " + VERSION + " (Instance SPI 0.6.0 and 0.6.1), Java " + System.getProperty("java.version");
+    }
+
+    private BuildInfo() {
     }
 }

@@ -18,6 +18,11 @@ public final class LogKeyValues extends ClassicConverter {
 
     @Override
     public String convert(ILoggingEvent event) {
+        return of(event);
+    }
+
+    /** The event's pairs as {@code %kv} writes them. */
+    static String of(ILoggingEvent event) {
         List<KeyValuePair> pairs = event.getKeyValuePairs();
         if (pairs == null || pairs.isEmpty()) {
             return "";

@@ -3,7 +3,6 @@ package org.infrakit4j.runtime;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
@@ -22,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * detached; with any other, a stderr appender of the selected format is built here.
  */
 final class LogSetup {
-    /** As conf/logback-example.xml's; the empty braces end the composite, else logback prints the {@code %n} literally. */
+    /**
+     * As conf/logback-example.xml's, which {@link TextLogEncoder} prints by hand; the empty braces end the composite,
+     * else logback prints the {@code %n} literally.
+     */
     static final String TEXT_PATTERN = "%" + LogTimestamp.WORD + " %-5level %logger{0} - %" + LogEscaper.WORD
             + "(%msg%" + LogKeyValues.WORD + "){}%n";
     private static final List<String> NOISY = List.of("org.eclipse.jetty", "software.amazon", "com.github.dockerjava",
@@ -57,25 +59,17 @@ final class LogSetup {
         builtIn(ctx, selected);
     }
 
-    /** The libraries' chatter at warn, the conversion words known, and a stderr appender of {@code format}. */
+    /** The libraries' chatter at warn and a stderr appender of {@code format}. */
     private static void builtIn(LoggerContext ctx, String format) {
         for (String noisy : NOISY) {
             ctx.getLogger(noisy).setLevel(Level.WARN);
         }
-        registerEscaper(ctx);
         attach(ctx, format);
     }
 
     /** A stderr appender named {@code TEXT} or {@code JSON}, with that format, on the root logger. */
     private static void attach(LoggerContext ctx, String format) {
-        Encoder<ILoggingEvent> encoder;
-        if (format.equals("JSON")) {
-            encoder = new JsonLogEncoder();
-        } else {
-            PatternLayoutEncoder text = new PatternLayoutEncoder();
-            text.setPattern(TEXT_PATTERN);
-            encoder = text;
-        }
+        Encoder<ILoggingEvent> encoder = format.equals("JSON") ? new JsonLogEncoder() : new TextLogEncoder();
         encoder.setContext(ctx);
         encoder.start();
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
@@ -87,7 +81,7 @@ final class LogSetup {
         ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(appender);
     }
 
-    /** Makes {@code %escaped}, {@code %kv} and {@code %isotime} known to the patterns built here (a configuration file declares its own). */
+    /** Makes {@code %escaped}, {@code %kv} and {@code %isotime} known to a pattern built in code (a configuration file declares its own). */
     @SuppressWarnings("unchecked")
     static void registerEscaper(LoggerContext ctx) {
         Map<String, Supplier<DynamicConverter>> rules = (Map<String, Supplier<DynamicConverter>>)

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.infrakit4j.rpc.PluginDirectory;
 import org.infrakit4j.rpc.PluginMetrics;
 import org.infrakit4j.rpc.PluginServer;
@@ -17,12 +18,11 @@ import org.infrakit4j.spi.BackendMeter;
 import org.infrakit4j.spi.InstancePlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /**
- * The start-up every plugin's {@code main} shares: the common flags (a picocli mixin), logging, socket set-up,
+ * The start-up every plugin's {@code main} shares: the common flags ({@link Options} on its {@link Flags}), logging,
+ * socket set-up,
  * serving until SIGTERM/SIGINT, and the documented exit codes.
  *
  * <p>Exit codes: {@value #EXIT_OK} clean stop; {@value #EXIT_FAILURE} failure while serving;
@@ -35,55 +35,61 @@ public final class PluginLauncher {
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_STARTUP = 3;
 
-    /** The flags every plugin takes; add to a command with {@code @Mixin}. */
+    /** The flags every plugin takes: declared on the plugin's {@link Flags} by the constructor. */
     public static final class Options {
-        @Option(names = "--name", paramLabel = "NAME",
-                description = "Plugin name: the socket file in the plugins directory (default: the plugin's own).")
-        String name;
-
-        @Option(names = "--plugins-dir", paramLabel = "DIR",
-                description = "Socket directory (default: $INFRAKIT_PLUGINS_DIR, else $INFRAKIT_HOME/plugins, "
-                        + "else ~/.infrakit/plugins).")
-        Path pluginsDir;
-
-        @Option(names = "--log-level", paramLabel = "LEVEL",
-                description = "trace, debug, info, warn or error (default: info).")
-        LogLevel logLevel;
-
-        @Option(names = "--log", paramLabel = "N",
-                description = "Deprecated, for InfraKit's Go plugins' command lines: their log level as a number "
-                        + "(0-2 error, 3 warn, 4 info, 5 debug); use --log-level.")
-        Integer goLogLevel;
+        final Flags.Flag<String> name;
+        final Flags.Flag<Path> pluginsDir;
+        final Flags.Flag<LogLevel> logLevelFlag;
+        final Flags.Flag<Integer> goLogLevel;
+        final Flags.Flag<LogFormat> logFormat;
+        final Flags.Flag<Long> maxBody;
+        final Flags.Flag<Integer> stopTimeoutSeconds;
+        final Flags.Flag<Integer> maxConnections;
+        final Flags.Flag<Integer> idleTimeoutSeconds;
+        /** Set by {@link #validate} from --log-level or the deprecated --log. */
+        private LogLevel logLevel;
 
         /** Lines logged at warn once logging is set up: flags and variables kept only for old command lines. */
         private final List<String> deprecations = new java.util.ArrayList<>();
         /** Set once logging is configured: later lines (from a plugin's factory) are logged at once. */
         private boolean loggingReady;
 
-        @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
-                description = "text or json (default: ${DEFAULT-VALUE}).")
-        LogFormat logFormat;
+        public Options(Flags flags) {
+            String socket = flags.command().startsWith("infrakit-")
+                    ? flags.command().substring("infrakit-".length()) : "the plugin's own";
+            name = flags.value("--name", "NAME", Flags.TEXT,
+                    "Plugin name: the socket file in the plugins directory (default: " + socket + ").");
+            pluginsDir = flags.value("--plugins-dir", "DIR", Flags.PATH,
+                    "Socket directory (default: $INFRAKIT_PLUGINS_DIR, else $INFRAKIT_HOME/plugins, "
+                            + "else ~/.infrakit/plugins).");
+            logLevelFlag = flags.value("--log-level", "LEVEL", Flags.oneOf(LogLevel.class),
+                    "trace, debug, info, warn or error (default: info).");
+            goLogLevel = flags.value("--log", "N", Flags.INTEGER,
+                    "Deprecated, for InfraKit's Go plugins' command lines: their log level as a number "
+                            + "(0-2 error, 3 warn, 4 info, 5 debug); use --log-level.");
+            logFormat = flags.value("--log-format", "FORMAT", Flags.oneOf(LogFormat.class),
+                    "text or json (default: text).").defaultValue(LogFormat.text);
+            maxBody = flags.value("--max-body", "BYTES", Flags.LONG,
+                    "Largest request body accepted, in bytes (default: 4194304).").defaultValue(4_194_304L);
+            stopTimeoutSeconds = flags.value("--stop-timeout", "SECONDS", Flags.INTEGER,
+                    "How long calls in flight may finish after SIGTERM (default: 10).").defaultValue(10);
+            maxConnections = flags.value("--max-connections", "N", Flags.INTEGER,
+                    "Client connections open at once; more are closed as soon as they are accepted "
+                            + "(default: 10000, lowered to fit the process's open-file limit).").defaultValue(10_000);
+            idleTimeoutSeconds = flags.value("--idle-timeout", "SECONDS", Flags.INTEGER,
+                    "A connection silent this long (idle, or stalled in a request or reply) is closed "
+                            + "(default: 30).").defaultValue(30);
+        }
 
-        @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "4194304",
-                description = "Largest request body accepted, in bytes (default: ${DEFAULT-VALUE}).")
-        long maxBody;
-
-        @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10",
-                description = "How long calls in flight may finish after SIGTERM (default: ${DEFAULT-VALUE}).")
-        int stopTimeoutSeconds;
-
-        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
-                description = "Client connections open at once; more are closed as soon as they are accepted "
-                        + "(default: ${DEFAULT-VALUE}, lowered to fit the process's open-file limit).")
-        int maxConnections;
-
-        @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "30",
-                description = "A connection silent this long (idle, or stalled in a request or reply) is closed "
-                        + "(default: ${DEFAULT-VALUE}).")
-        int idleTimeoutSeconds;
-
-        /** Checks the values picocli cannot: called before anything is touched, so a bad one exits 2 at once. */
+        /** Checks the values a type cannot: called before anything is touched, so a bad one exits 2 at once. */
         void validate() throws UsageException {
+            long maxBody = this.maxBody.get();
+            int stopTimeoutSeconds = this.stopTimeoutSeconds.get();
+            int maxConnections = this.maxConnections.get();
+            int idleTimeoutSeconds = this.idleTimeoutSeconds.get();
+            Integer goLogLevel = this.goLogLevel.get();
+            String name = this.name.get();
+            logLevel = logLevelFlag.get();
             if (maxBody <= 0) {
                 throw new UsageException("--max-body must be a positive number of bytes, not " + maxBody);
             }
@@ -116,7 +122,7 @@ public final class PluginLauncher {
         }
 
         public String name() {
-            return name;
+            return name.get();
         }
 
         /**
@@ -132,16 +138,17 @@ public final class PluginLauncher {
         }
 
         LogLevel logLevel() {
-            return logLevel == null ? LogLevel.info : logLevel;
+            LogLevel level = logLevel != null ? logLevel : logLevelFlag.get();
+            return level == null ? LogLevel.info : level;
         }
 
         public Path pluginsDir() {
-            return pluginsDir;
+            return pluginsDir.get();
         }
 
         /** The plugins directory: {@code --plugins-dir}, else the environment's (as InfraKit finds it). */
         public PluginDirectory directory() {
-            return pluginsDir == null ? PluginDirectory.fromEnvironment() : new PluginDirectory(pluginsDir);
+            return pluginsDir.get() == null ? PluginDirectory.fromEnvironment() : new PluginDirectory(pluginsDir.get());
         }
     }
 
@@ -213,8 +220,29 @@ public final class PluginLauncher {
     private PluginLauncher() {
     }
 
-    /** Parses {@code args} into {@code command} (a picocli command whose call() invokes {@link #serve}). */
-    public static int execute(Object command, String... args) {
+    /** A plugin's main: its flags, and what it does once they are parsed (usually {@link #serve}). */
+    public interface PluginCommand {
+        Flags flags();
+
+        int call() throws StartupException;
+    }
+
+    /**
+     * Parses {@code args} into the command's flags and runs it: {@code --help}, {@code --version} and
+     * {@code --properties-schema} print and return 0 first; a usage error prints what is wrong and returns
+     * {@value #EXIT_USAGE}; the command's {@link UsageException}, {@link StartupException} and other failures
+     * print their message and return {@value #EXIT_USAGE}, {@value #EXIT_STARTUP} and {@value #EXIT_FAILURE}.
+     */
+    public static int execute(PluginCommand command, String... args) {
+        return execute(() -> command, args);
+    }
+
+    /**
+     * As {@link #execute(PluginCommand, String...)}, making the command ({@code XMain::new}) once logging and the
+     * server's classes have started loading on another thread: a main's {@code main} passes its constructor, so
+     * that head start begins before its flags are declared.
+     */
+    public static int execute(Supplier<? extends PluginCommand> commandMaker, String... args) {
         // Jetty otherwise starts the platform MBean server (~150 ms) only to learn the reference size: 64-byte
         // cache lines of 4-byte compressed references.
         if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
@@ -225,61 +253,49 @@ public final class PluginLauncher {
         Thread warmup = new Thread(() -> warmUp(logging), "ik4j-warmup");
         warmup.setDaemon(true);
         warmup.start();
-        CommandLine cli = new CommandLine(command);
-        cli.setCaseInsensitiveEnumValuesAllowed(true);
-        nameTheDefaultSocket(cli.getCommandSpec());
-        // Wide enough that no path or variable in a description is cut at a line end.
-        cli.setUsageHelpWidth(100);
-        cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("error: " + e.getMessage());
-            if (e instanceof UsageException) {
-                line.getErr().println("(" + line.getCommandName() + " --help lists the flags)");
-                return EXIT_USAGE;
+        PluginCommand command = commandMaker.get();
+        Flags flags = command.flags();
+        java.io.PrintStream err = System.err;
+        try {
+            flags.parse(args);
+            if (flags.helpRequested()) {
+                System.out.print(flags.help());
+                System.out.flush();
+                return EXIT_OK;
             }
-            return e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE;
-        });
-        cli.setExecutionStrategy(PluginLauncher::printSchemaOrRun);
-        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || e instanceof UsageException
-                ? EXIT_USAGE : e instanceof StartupException ? EXIT_STARTUP : EXIT_FAILURE);
-        return cli.execute(args);
-    }
-
-    /**
-     * The help of {@code --name} names this plugin's own socket: the command {@code infrakit-instance-x} serves
-     * {@code instance-x} (the convention every plugin's {@code DEFAULT_NAME} follows).
-     */
-    private static void nameTheDefaultSocket(CommandLine.Model.CommandSpec spec) {
-        CommandLine.Model.OptionSpec name = spec.findOption("--name");
-        String command = spec.name();
-        if (name == null || command == null || !command.startsWith("infrakit-")) {
-            return;
-        }
-        spec.remove(name);
-        spec.addOption(name.toBuilder().description("Plugin name: the socket file in the plugins directory "
-                + "(default: " + command.substring("infrakit-".length()) + ").").build());
-    }
-
-    /**
-     * {@code --properties-schema} ({@link PropertiesSchema.Flag}) prints and exits 0 before the command runs, so it
-     * touches no backend and needs no other flag; help and version requests still come first.
-     */
-    private static int printSchemaOrRun(CommandLine.ParseResult parsed) {
-        if (!parsed.isUsageHelpRequested() && !parsed.isVersionHelpRequested()) {
-            for (CommandLine.Model.CommandSpec mixin : parsed.commandSpec().mixins().values()) {
-                if (mixin.userObject() instanceof PropertiesSchema.Flag flag && flag.requested()) {
-                    java.io.PrintWriter out = parsed.commandSpec().commandLine().getOut();
-                    out.println(flag.json());
-                    out.flush();
-                    return EXIT_OK;
-                }
+            if (flags.versionRequested()) {
+                System.out.println(flags.versionLine());
+                return EXIT_OK;
             }
+            String printed = flags.requestedPrint();
+            if (printed != null) {
+                System.out.println(printed);
+                return EXIT_OK;
+            }
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println("(" + flags.command() + " --help lists the flags)");
+            return EXIT_USAGE;
         }
-        return new CommandLine.RunLast().execute(parsed);
+        try {
+            return command.call();
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println("(" + flags.command() + " --help lists the flags)");
+            return EXIT_USAGE;
+        } catch (StartupException e) {
+            err.println("error: " + e.getMessage());
+            return EXIT_STARTUP;
+        } catch (RuntimeException e) {
+            err.println("error: " + e.getMessage());
+            LoggerFactory.getLogger(PluginLauncher.class).atError().setCause(e).log("failed");
+            return EXIT_FAILURE;
+        }
     }
 
     /**
      * Start-up time is mostly class loading; logging and the HTTP server do not depend on the command line, so
-     * they load on a second core while picocli parses it.
+     * they load on a second core while the command line is parsed.
      */
     private static void warmUp(CountDownLatch logging) {
         try {
@@ -330,11 +346,11 @@ public final class PluginLauncher {
                 Thread.currentThread().interrupt();
             }
         }
-        LogSetup.configure(options.logLevel().name(), options.logFormat.name());
+        LogSetup.configure(options.logLevel().name(), options.logFormat.get().name());
         Logger log = LoggerFactory.getLogger(PluginLauncher.class);
         options.deprecations.forEach(log::warn);
         options.loggingReady = true;
-        String name = options.name == null ? defaultName : options.name;
+        String name = options.name.get() == null ? defaultName : options.name.get();
         PluginDirectory dir = options.directory();
         try {
             dir.ensureExists().ifPresent(log::warn);
@@ -344,10 +360,10 @@ public final class PluginLauncher {
         PluginMetrics metrics = new PluginMetrics(name, BuildInfo.version());
         Served served = factory.create(metrics);
         PluginServer.Config config = PluginServer.Config.of(dir.socketOf(name))
-                .withMaxBody(options.maxBody)
-                .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds))
-                .withMaxConnections(fitToOpenFileLimit(options.maxConnections, log))
-                .withIdleTimeout(Duration.ofSeconds(options.idleTimeoutSeconds));
+                .withMaxBody(options.maxBody.get())
+                .withStopTimeout(Duration.ofSeconds(options.stopTimeoutSeconds.get()))
+                .withMaxConnections(fitToOpenFileLimit(options.maxConnections.get(), log))
+                .withIdleTimeout(Duration.ofSeconds(options.idleTimeoutSeconds.get()));
         // Handlers before the socket appears: a supervisor may send SIGTERM as soon as it sees the socket, and the
         // JVM's own handling would then exit 143 without removing it.
         CountDownLatch stop = new CountDownLatch(1);

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import picocli.CommandLine;
 
 /**
  * The JSON Schema (2020-12) of a provider's Properties, derived from its record: the members are the components'
@@ -38,24 +37,18 @@ public final class PropertiesSchema {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /**
-     * The {@code --properties-schema} flag every plugin takes: add it to the main command with
-     * {@code @Mixin PropertiesSchema.Flag schema = new PropertiesSchema.Flag(MyProperties.class);}.
+     * The {@code --properties-schema} flag every plugin takes: declare it with the main's other flags,
+     * {@code final PropertiesSchema.Flag schema = new PropertiesSchema.Flag(flags, MyProperties.class);}.
      * {@link PluginLauncher#execute} prints the schema and exits 0 before the command runs, so printing needs no
      * backend, no socket and no other flag.
      */
     public static final class Flag {
         private final Class<? extends Record> root;
 
-        @CommandLine.Option(names = "--properties-schema",
-                description = "Print the JSON Schema (2020-12) of the Properties and exit.")
-        boolean requested;
-
-        public Flag(Class<? extends Record> root) {
+        public Flag(Flags flags, Class<? extends Record> root) {
             this.root = Objects.requireNonNull(root, "root");
-        }
-
-        boolean requested() {
-            return requested;
+            flags.printing("--properties-schema", "Print the JSON Schema (2020-12) of the Properties and exit.",
+                    this::json);
         }
 
         String json() {

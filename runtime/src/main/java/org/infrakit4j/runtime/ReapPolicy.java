@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.Option;
 
 /**
  * What a plugin does with its dead instances (not running, and not coming back by themselves): whether Describe
@@ -81,27 +80,29 @@ public record ReapPolicy(boolean reportDead, Optional<Duration> reapAfter, boole
         return Optional.of(total);
     }
 
-    /** The flags of a plugin whose instances can die; add to its command with {@code @Mixin}. */
+    /** The flags of a plugin whose instances can die: declared on its {@link Flags} by the constructor. */
     public static final class Options {
-        @Option(names = "--report-dead",
-                description = "List dead instances in Describe too, with their state in Properties, so a group "
-                        + "does not replace them (default: left out, so the group replaces them).")
-        boolean reportDead;
+        final Flags.Flag<Boolean> reportDead;
+        final Flags.Flag<String> reapAfter;
+        final Flags.Flag<Boolean> reapPets;
 
-        @Option(names = "--reap-after", paramLabel = "DURATION", defaultValue = "5m",
-                description = "Destroy a dead instance this long after it was first seen dead, its last state "
-                        + "logged first: e.g. 30s, 5m, 1h; 0 at once; never keeps them (default: ${DEFAULT-VALUE}).")
-        String reapAfter;
-
-        @Option(names = "--reap-pets",
-                description = "Reap dead pets (instances with a LogicalID) too; by default a dead pet is kept for "
-                        + "its LogicalID's next Provision to start again, with its disk.")
-        boolean reapPets;
+        public Options(Flags flags) {
+            reportDead = flags.flag("--report-dead",
+                    "List dead instances in Describe too, with their state in Properties, so a group "
+                            + "does not replace them (default: left out, so the group replaces them).");
+            reapAfter = flags.value("--reap-after", "DURATION", Flags.TEXT,
+                    "Destroy a dead instance this long after it was first seen dead, its last state "
+                            + "logged first: e.g. 30s, 5m, 1h; 0 at once; never keeps them (default: 5m).")
+                    .defaultValue("5m");
+            reapPets = flags.flag("--reap-pets",
+                    "Reap dead pets (instances with a LogicalID) too; by default a dead pet is kept for "
+                            + "its LogicalID's next Provision to start again, with its disk.");
+        }
 
         /** The policy the flags ask for; a bad {@code --reap-after} is a usage error (exit 2). */
         public ReapPolicy policy() throws PluginLauncher.UsageException {
             try {
-                return new ReapPolicy(reportDead, parseReapAfter(reapAfter), reapPets);
+                return new ReapPolicy(reportDead.get(), parseReapAfter(reapAfter.get()), reapPets.get());
             } catch (IllegalArgumentException e) {
                 throw new PluginLauncher.UsageException("--reap-after: " + e.getMessage());
             }

@@ -11,10 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** The schema generator: types, facts from {@link Schema}, misuse refused, the checker, and the common flag. */
 class PropertiesSchemaTest {
@@ -143,13 +140,17 @@ class PropertiesSchemaTest {
                 .containsExactly("Image: shorter than 1");
     }
 
-    @Command(name = "demo")
-    static final class Demo implements Callable<Integer> {
-        @Mixin
-        PropertiesSchema.Flag schema = new PropertiesSchema.Flag(Props.class);
+    static final class Demo implements PluginLauncher.PluginCommand {
+        final Flags flags = new Flags("demo", "A command with the schema flag.");
+        final PropertiesSchema.Flag schema = new PropertiesSchema.Flag(flags, Props.class);
 
         @Override
-        public Integer call() {
+        public Flags flags() {
+            return flags;
+        }
+
+        @Override
+        public int call() {
             throw new IllegalStateException("the command ran: it must not when the schema is asked for");
         }
     }

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-import picocli.CommandLine.Mixin;
 
 class ReapPolicyTest {
     @Test
@@ -42,25 +40,25 @@ class ReapPolicyTest {
         assertThat(new ReapPolicy(true, Optional.empty(), false).describes(true)).isTrue();
     }
 
-    /** A command with only the mixin, as each plugin's main adds it. */
+    /** A command line with only the reaping flags, as each plugin's main declares them. */
     static final class Command {
-        @Mixin
-        ReapPolicy.Options reaping = new ReapPolicy.Options();
+        final Flags flags = new Flags("demo", "Reaping only.");
+        final ReapPolicy.Options reaping = new ReapPolicy.Options(flags);
     }
 
     @Test
     void theFlagsMakeThePolicyAndTheDefaultIsFiveMinutes() throws Exception {
         Command none = new Command();
-        new CommandLine(none).parseArgs();
+        none.flags.parse();
         assertThat(none.reaping.policy()).isEqualTo(ReapPolicy.DEFAULT);
         assertThat(ReapPolicy.DEFAULT.reapAfter()).contains(Duration.ofMinutes(5));
 
         Command all = new Command();
-        new CommandLine(all).parseArgs("--report-dead", "--reap-after", "never", "--reap-pets");
+        all.flags.parse("--report-dead", "--reap-after", "never", "--reap-pets");
         assertThat(all.reaping.policy()).isEqualTo(new ReapPolicy(true, Optional.empty(), true));
 
         Command bad = new Command();
-        new CommandLine(bad).parseArgs("--reap-after", "soon");
+        bad.flags.parse("--reap-after", "soon");
         assertThatThrownBy(() -> bad.reaping.policy()).isInstanceOf(PluginLauncher.UsageException.class)
                 .hasMessageStartingWith("--reap-after: not a duration: \"soon\"");
     }

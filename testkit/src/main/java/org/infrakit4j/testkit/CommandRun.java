@@ -10,8 +10,8 @@ import org.infrakit4j.runtime.PluginLauncher;
  * printed to standard error. For start-up failures, which return before anything is served.
  */
 public record CommandRun(int exit, String err) {
-    /** Runs {@code command} (a plugin's picocli command) with {@code args} through {@link PluginLauncher#execute}. */
-    public static CommandRun of(Object command, String... args) {
+    /** Runs {@code command} (a plugin's main) with {@code args} through {@link PluginLauncher#execute}. */
+    public static CommandRun of(PluginLauncher.PluginCommand command, String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
