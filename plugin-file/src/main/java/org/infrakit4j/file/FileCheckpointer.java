@@ -24,13 +24,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves journalled changes into the instance files in the background. Each checkpoint takes the changes pending
  * since the last one, switches the journal to a new segment (writers wait only for that moment, on the store's
- * gate), writes the changed files on {@value #SYNC_THREADS} threads, makes them durable with one flush, and only
- * then deletes the segments that covered them. A failed checkpoint puts its changes back and keeps its journal,
- * so the next one (or a restart's replay) retries; the failure is what health reports until one succeeds.
+ * gate), writes the changed files on {@value #SYNC_THREADS} thread (two, creating files in one directory, spent much
+ * of their time spinning on its lock in the kernel, CPU a burst of Provisions needs), makes them durable with one
+ * flush, and only then deletes the segments that covered them. A failed checkpoint puts its changes back and keeps
+ * its journal, so the next one (or a restart's replay) retries; the failure is what health reports until one
+ * succeeds.
  */
 final class FileCheckpointer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileCheckpointer.class);
-    private static final int SYNC_THREADS = 2;
+    private static final int SYNC_THREADS = 1;
 
     private final FileInstanceFiles files;
     private final FileJournal journal;
