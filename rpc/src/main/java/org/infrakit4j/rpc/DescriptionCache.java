@@ -1,9 +1,7 @@
 package org.infrakit4j.rpc;
 
 import com.fasterxml.jackson.core.io.SerializedString;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +17,7 @@ import org.infrakit4j.spi.Description;
  * One per dispatcher (so per served socket): plugins in one JVM never share or evict each other's entries.
  *
  * <p>Above both, the last few whole lists: a poll of unchanged instances returns the same Description objects in the
- * same order, and then the whole JSON array is reused after a comparison of references. Per element, a hit still
+ * same order, and from the second such poll the whole JSON array is reused after a comparison of references. Per element, a hit still
  * cost a hashed slot and a copy: about half the server's time for a Describe of 1,000 instances.
  */
 final class DescriptionCache {
@@ -31,15 +29,18 @@ final class DescriptionCache {
 
     /** Lists kept: one per tag filter a group (or a person) polls with, a few at once. */
     private static final int LISTS = 4;
-    /** A list's JSON beyond this is not kept: the lists hold at most LISTS times this. */
-    private static final int MAX_LIST_BYTES = 4 << 20;
+    /** A list's JSON beyond this is not kept: the lists hold at most LISTS times this (and its UTF-8 bytes). */
+    private static final int MAX_LIST_CHARS = 4 << 20;
     private final AtomicReferenceArray<EncodedList> lists = new AtomicReferenceArray<>(LISTS);
     private final AtomicInteger nextList = new AtomicInteger();
 
     private record Slot(Description key, SerializedString json) {
     }
 
-    /** A list as it was returned (its elements, copied) and its JSON array. */
+    /**
+     * A list as it was returned (its elements, copied) and, once it came a second time, its JSON array; a plugin
+     * that builds its Descriptions afresh for each call never repeats a list and so never pays for the array.
+     */
     private record EncodedList(Description[] items, SerializedString json) {
         boolean sameAs(List<Description> list) {
             if (items.length != list.size()) {
@@ -56,32 +57,31 @@ final class DescriptionCache {
     }
 
     /**
-     * The JSON array of {@code list}, {@code [a,b,...]} as the Go encoder writes it: reused whole when the same
-     * Description objects come in the same order again, else made from each element's {@link #encoded} JSON.
+     * The JSON array of {@code list}, {@code [a,b,...]} as the Go encoder writes it, when the same Description
+     * objects came in the same order before (made from each element's {@link #encoded} JSON the second time, reused
+     * whole after that); null the first time, when the caller writes the elements one by one.
      */
-    SerializedString encodedList(List<Description> list) throws IOException {
+    SerializedString knownList(List<Description> list) throws IOException {
         for (int i = 0; i < LISTS; i++) {
             EncodedList known = lists.get(i);
             if (known != null && known.sameAs(list)) {
-                return known.json;
+                if (known.json != null) {
+                    return known.json;
+                }
+                StringBuilder out = new StringBuilder(64 + known.items.length * 128).append('[');
+                for (int j = 0; j < known.items.length; j++) {
+                    out.append(j == 0 ? "" : ",").append(encoded(known.items[j]).getValue());
+                }
+                SerializedString json = new SerializedString(out.append(']').toString());
+                if (json.charLength() <= MAX_LIST_CHARS) {
+                    lists.compareAndSet(i, known, new EncodedList(known.items, json));
+                }
+                return json;
             }
         }
-        Description[] items = list.toArray(new Description[0]);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + items.length * 128);
-        out.write('[');
-        for (int i = 0; i < items.length; i++) {
-            if (i > 0) {
-                out.write(',');
-            }
-            out.write(encoded(items[i]).asUnquotedUTF8());
-        }
-        out.write(']');
-        byte[] bytes = out.toByteArray();
-        SerializedString json = new SerializedString(new String(bytes, StandardCharsets.UTF_8));
-        if (bytes.length <= MAX_LIST_BYTES) {
-            lists.set(Math.floorMod(nextList.getAndIncrement(), LISTS), new EncodedList(items, json));
-        }
-        return json;
+        lists.set(Math.floorMod(nextList.getAndIncrement(), LISTS),
+                new EncodedList(list.toArray(new Description[0]), null));
+        return null;
     }
 
     /** The Description's JSON; a SerializedString keeps its UTF-8 bytes, so a hit copies bytes and nothing else. */

@@ -1,6 +1,7 @@
 package org.infrakit4j.rpc;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -319,15 +320,21 @@ sealed interface InstanceCall {
         public void writeResult(JsonGenerator out, Object outcome, DescriptionCache cache) throws IOException {
             out.writeStartObject();
             out.writeStringField("Type", type);
-            if (cache != null) {
+            List<Description> list = (List<Description>) outcome;
+            SerializedString whole = cache == null ? null : cache.knownList(list);
+            if (whole != null) {
                 out.writeFieldName("Descriptions");
-                out.writeRawValue(cache.encodedList((List<Description>) outcome));
+                out.writeRawValue(whole);
                 out.writeEndObject();
                 return;
             }
             out.writeArrayFieldStart("Descriptions");
-            for (Description d : (List<Description>) outcome) {
-                writeDescription(out, d);
+            for (Description d : list) {
+                if (cache == null) {
+                    writeDescription(out, d);
+                } else {
+                    out.writeRawValue(cache.encoded(d));
+                }
             }
             out.writeEndArray();
             out.writeEndObject();
